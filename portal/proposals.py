@@ -393,6 +393,7 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
                              today=today, share_phone=share_phone, share_email=share_email,
                              share_cv=share_cv)
     renewal = renews_consent(proposal)
+    _lock_consents(proposal, share_phone=share_phone, share_email=share_email, share_cv=share_cv)
     now = utcnow()
     if renewal:
         for earlier in proposal.consents:
@@ -413,6 +414,43 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
     _finish(proposal, "consent_renewed" if renewal else "consent_recorded",
             f"channel:{channel};text:{text_version};share:{shared.strip(',') or 'name'}", user)
     return consent
+
+
+def _lock_consents(proposal: Proposal, *, share_phone: bool, share_email: bool, share_cv: bool) -> None:
+    """Hold the proposal's row until the commit, and refuse if its status or its consents moved
+    since they were read (review BH 5): two consultants recording a consent at once each saw the
+    same consents, so both stayed in force and the first one's choices were dropped while they
+    were told it was registered. As :func:`lock`, a no-op write conditioned on what was read
+    (the status and the newest consent's id); the one committing second matches nothing.
+
+    Raises:
+        TransitionError: the proposal moved meanwhile (rolled back, nothing written): naming the
+            consent just recorded and by whom, and what this one would have shared, to be
+            recorded again if it is to replace it.
+    """
+    table, consent = Proposal.__table__, Consent.__table__
+    newest_read = max((c.id for c in proposal.consents if c.id is not None), default=0)
+    newest = sa.select(sa.func.coalesce(sa.func.max(consent.c.id), 0)).where(
+        consent.c.proposal_id == table.c.id).scalar_subquery()
+    status_read = proposal.status
+    condition = sa.and_(table.c.id == proposal.id, table.c.status == status_read, newest == newest_read)
+    if db.session.execute(sa.update(table).where(condition).values(status=table.c.status)).rowcount == 1:
+        return
+    db.session.rollback()  # nothing of this consent stays
+    chosen = [SCOPE_WORDS[key] for key, on in (("phone", share_phone), ("email", share_email), ("cv", share_cv)) if on]
+    yours = (f"Dit samtykke (navn og {', '.join(chosen)}) er ikke registreret." if chosen
+             else "Dit samtykke (navn) er ikke registreret.")
+    status = db.session.scalar(sa.select(table.c.status).where(table.c.id == proposal.id))
+    latest = db.session.scalar(sa.select(Consent).where(Consent.proposal_id == proposal.id)
+                               .order_by(Consent.id.desc()).limit(1))
+    # a consent recorded meanwhile: one newer than read, or the status moved into a consent's
+    if latest is not None and (latest.id != newest_read or (status_read not in RENEWABLE and status in RENEWABLE)):
+        who = db.session.get(User, latest.recorded_by_id)
+        by = f" af {who.name}" if who is not None else ""
+        raise TransitionError(f"Et samtykke er netop registreret{by}, mens du registrerede dit. {yours} Se det "
+                              "registrerede samtykke, og registrér igen, hvis det skal erstattes.")
+    now = PROPOSAL_STATUSES.get(status, "slettet") if status else "slettet"
+    raise TransitionError(f"En anden har netop ændret forslaget, så det nu står som »{now}«. {yours}")
 
 
 def check_consent(proposal: Proposal, *, channel: str, deadline: date,
