@@ -109,15 +109,20 @@ def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) 
                      "kandidatens side viser de rettede oplysninger.")
     # A company that sees the name, but not a corrected detail it got earlier: the consent in
     # force does not cover it (review BJ 1), so it was told not to use what it got.
+    # Companies told alike share one sentence.
+    alike: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for name in (name for name in corrected.told if corrected.hidden.get(name)):
-        hidden = corrected.hidden[name]
-        shown = [f for f in corrected.fields.get(name, ()) if f not in hidden]
+        alike.setdefault((corrected.fields.get(name, ()), corrected.hidden[name]), []).append(name)
+    for (fields, hidden), names in alike.items():
+        shown = [f for f in fields if f not in hidden]
         page = (f"kandidatens side viser det rettede ({listed(recipients.CORRECTED_FIELDS[f] for f in shown)}), "
                 if shown else "")
-        parts.append(f"{name} har borgerens navn og har fået besked om rettelsen "
-                     f"(rettet: {listed(recipients.CORRECTED_FIELDS[f] for f in corrected.fields[name])}); "
+        one = len(names) == 1
+        parts.append(f"{listed(names)} har borgerens navn og har fået besked om rettelsen "
+                     f"(rettet: {listed(recipients.CORRECTED_FIELDS[f] for f in fields)}); "
                      f"{page}samtykket dækker ikke {listed(recipients.CORRECTED_FIELDS[f] for f in hidden)}, "
-                     "så virksomheden ser det ikke og har fået besked om ikke at bruge det, den fik.")
+                     f"så {'virksomheden' if one else 'de'} ser det ikke og har fået besked om ikke at bruge det, "
+                     f"{'den' if one else 'de'} fik.")
     if corrected.told_earlier:
         names, what = who(corrected.told_earlier)
         parts.append(f"{names} har tidligere fået borgerens navn og har fået besked om "

@@ -74,3 +74,13 @@ def test_a_corrected_name_and_phone_shows_the_name_only(app, client, auth, v1):
     # a company that sees everything corrected reads it all (v2, unchanged)
     [other] = _queued(app, scoped)["b"]
     assert other["data"]["readable"] is True and other["data"]["readable_fields"] == ["name"]
+
+
+def test_companies_told_alike_share_one_sentence():
+    from portal.citizens import recipients, rectification
+
+    corrected = recipients.Corrected(told=("A", "B"), fields={"A": ("phone",), "B": ("phone",)},
+                                     hidden={"A": ("phone",), "B": ("phone",)})
+    assert rectification.saved_message(corrected) == (
+        "A og B har borgerens navn og har fået besked om rettelsen (rettet: telefonnummer); samtykket dækker ikke "
+        "telefonnummer, så de ser det ikke og har fået besked om ikke at bruge det, de fik.")
