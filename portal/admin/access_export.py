@@ -284,7 +284,15 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
             "Delt i perioder": [period.row() for period in periods],
             "CV hentet af virksomheden": history.cv_downloads.get(proposal.opening_id, []),
             "Samtykke i kraft til og med": consent.deadline if consent else None,
-            "Ser virksomheden det nu": "Ja" if proposals.identity_released(proposal) else "Nej"}
+            "Ser virksomheden det nu": _sees_now(proposal)}
+
+
+def _sees_now(proposal: Proposal) -> str:
+    """Whether the company sees the name now, and, under a consent whose text covers the name
+    alone, that it sees only the name (review BJ 2: »Hvad« lists what it got before too)."""
+    if not proposals.identity_released(proposal):
+        return "Nej"
+    return "Ja" if proposals.shared_scope(proposal) else "Ja, kun navnet (samtykketeksten dækker ikke mere)"
 
 
 # --- what each time the name was shown carried, and how it ended (art. 15(1)(c)) -------------------

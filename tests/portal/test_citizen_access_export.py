@@ -761,6 +761,7 @@ def test_a_v1_time_shown_before_the_portal_followed_the_text_states_what_was_giv
     assert period["CV"].startswith("Ukendt (samtykketeksten dækkede kun navnet; CV nr. ")
     assert period["Samtykketekst"] == "samtykke-v1"
     assert row["Hvad"] == "Navn, muligvis profil (se perioderne), telefon, muligvis CV (se perioderne)"
+    assert row["Ser virksomheden det nu"] == "Ja, kun navnet (samtykketeksten dækker ikke mere)"
     # a v1 time that records no contact detail (shared since the portal follows the text) says »Ingen«
     with app.app_context():
         db.session.get(Proposal, proposal_id).shared_contacts = []
