@@ -195,7 +195,7 @@ def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
         "Forslag nr.": proposal.id, "Opslag": f"{opening.title} (nr. {opening.id})",
         "Virksomhed": opening.company.name, "Slags": OPENING_KINDS.get(opening.kind, opening.kind),
         "Kaldenavn hos virksomheden": pseudonym(proposal.citizen_id, opening.id),
-        "Status": PROPOSAL_STATUSES.get(proposal.status, proposal.status), "Oprettet": proposal.created_at,
+        "Status": _status(proposal), "Oprettet": proposal.created_at,
         "Matchscore": round(proposal.score, 3) if proposal.score is not None else None,
         "Besluttet": proposal.decided_at, "Besluttet af": users(proposal.decided_by_id),
         "Begrundelse": proposal.decision_reason or None, "Afsluttet": proposal.ended_on,
@@ -221,6 +221,15 @@ def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
                       "Foreslået af": INTERVIEW_SIDES.get(i.offered_by, i.offered_by),
                       "Status": INTERVIEW_STATUSES.get(i.status, i.status)} for i in interviews],
     }
+
+
+def _status(proposal: Proposal) -> str:
+    """The proposal's status; a name shown under a consent whose text covers the name alone says
+    so, as the consultant's page does (review BJ 2), not »Navn og profil delt«."""
+    if (proposal.status == "disclosed" and proposals.active_consent(proposal) is not None
+            and "profile" not in proposals.shared_scope(proposal)):
+        return "Navnet delt med virksomheden (samtykket dækker ikke profilen)"
+    return PROPOSAL_STATUSES.get(proposal.status, proposal.status)
 
 
 def _cv_chosen(proposal: Proposal) -> bool | None:

@@ -762,6 +762,11 @@ def test_a_v1_time_shown_before_the_portal_followed_the_text_states_what_was_giv
     assert period["Samtykketekst"] == "samtykke-v1"
     assert row["Hvad"] == "Navn, muligvis profil (se perioderne), telefon, muligvis CV (se perioderne)"
     assert row["Ser virksomheden det nu"] == "Ja, kun navnet (samtykketeksten dækker ikke mere)"
+    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
+    [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
+    assert shown["Status"] == "Navnet delt med virksomheden (samtykket dækker ikke profilen)"
+    assert shown["Samtykker"][0]["Borgeren sagde ja til at dele"] == (
+        "Kun navnet efter samtykketeksten; registrerede valg: telefon, CV")
     # a v1 time that records no contact detail (shared since the portal follows the text) says »Ingen«
     with app.app_context():
         db.session.get(Proposal, proposal_id).shared_contacts = []
