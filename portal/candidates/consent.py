@@ -503,8 +503,9 @@ def approve_profile(proposal_id: int):
         valid = False
     if valid:
         try:
-            profile.approve(item, current_user, checked)
-        except proposals.TransitionError as err:
+            seen = request.form.get(profile.SEEN_FIELD)  # None: a page from before it (not checked)
+            profile.approve(item, current_user, checked, seen=seen)
+        except proposals.TransitionError as err:  # ProfileReplaced too: the page now carries the new approval
             db.session.rollback()
             form.form_errors.append(str(err))
         else:

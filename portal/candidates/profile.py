@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+
 from matching import licences as licence_table
 
 from .. import audit, private_details
@@ -166,13 +168,53 @@ def _text_problem(value: str, limit: int, citizen: Citizen | None = None) -> str
     return None
 
 
-def approve(proposal: Proposal, user: User, profile: Profile) -> None:
+SEEN_FIELD = "approved_seen"  # the form's hidden field: the approval its page showed
+
+
+def approval_mark(proposal: Proposal) -> str:
+    """The approval a page shows, for its form (:data:`SEEN_FIELD`): its time, "" for none."""
+    return proposal.profile_approved_at.isoformat() if proposal.profile_approved_at else ""
+
+
+class ProfileReplaced(TransitionError):
+    """A colleague approved the profile since the form's page was loaded (review BH 10)."""
+
+
+def _check_not_replaced(proposal: Proposal, seen: str) -> None:
+    """Hold the proposal's row (a no-op write, as :func:`portal.proposals.lock`) and refuse if
+    its approved profile is no longer the one the form's page showed (``seen``).
+
+    Raises:
+        ProfileReplaced: rolled back; names who approved what, and when.
+    """
+    table = Proposal.__table__
+    db.session.execute(sa.update(table).where(table.c.id == proposal.id)
+                       .values(profile_approved_at=table.c.profile_approved_at))
+    now = db.session.scalar(sa.select(Proposal.profile_approved_at).where(Proposal.id == proposal.id))
+    if (now.isoformat() if now else "") == seen:
+        return
+    db.session.rollback()
+    db.session.refresh(proposal)
+    who = db.session.get(User, proposal.profile_approved_by_id) if proposal.profile_approved_by_id else None
+    shared = proposal.shared_profile or {}
+    theirs = "; ".join(f"{label}: »{shared[key]}«" for key, label in (("experience", "erfaring"), ("goals", "jobmål"))
+                       if shared.get(key))
+    raise ProfileReplaced(
+        f"Profilen er netop godkendt af {who.name if who else 'en anden'} ({format_date(now)}), mens du rettede "
+        f"den, så din er ikke gemt. Den godkendte profil: {theirs or 'tom'}. Din udgave står i formularen: "
+        "tryk på knappen igen for at erstatte den godkendte med din, eller genindlæs siden for at beholde den.")
+
+
+def approve(proposal: Proposal, user: User, profile: Profile, seen: str | None = None) -> None:
     """Store ``profile`` as approved by ``user`` for the company (audited, committed).
 
-    The contact details the citizen agreed to (set with the consent) are kept.
+    The contact details the citizen agreed to (set with the consent) are kept. ``seen`` is the
+    approval the form's page showed (:func:`approval_mark`; None: a form from before it, not
+    checked): a newer one (a colleague's) is not replaced silently (review BH 10).
 
     Raises:
         TransitionError: if the proposal is still waiting for approval, rejected or ended.
+        ProfileReplaced: a colleague approved the profile since ``seen``.
     """
     if proposal.status in ("proposed", "rejected"):
         raise TransitionError("Profilen kan først godkendes, når forslaget er godkendt.")
@@ -180,6 +222,8 @@ def approve(proposal: Proposal, user: User, profile: Profile) -> None:
         raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}; profilen deles ikke.")
     if refused := sharing_refusal(proposal):
         raise TransitionError(refused)
+    if seen is not None:
+        _check_not_replaced(proposal, seen)
     contacts = {k: v for k, v in (proposal.shared_profile or {}).items() if k in CONTACT_KEYS}
     proposal.shared_profile = {
         "experience": profile.experience, "goals": profile.goals, "hours": _whole(profile.hours),
