@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import job_runs
 from ..admin import mail_queue, postcodes
-from ..admin.service import held_kinds, lacks_active_vk
+from ..admin.service import held_kinds, lacks_active_user, lacks_active_vk
 from ..citizens.queries import without_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
@@ -22,7 +22,7 @@ from ..placements.service import active_clause, company_labels
 from store import clock
 from store.index_status import not_superseded
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, IndexerState, Opening,
-                          OutboxEvent, Placement, Team, User)
+                          OutboxEvent, Placement, Proposal, Team, User)
 
 
 # How many waiting candidates the start page names one by one; the rest are counted per opening.
@@ -156,9 +156,10 @@ def for_admin(user: User, today) -> dict:
     setup = [count(Team), count(User, User.role == "consultant", User.active),
              count(Company, lacks_active_vk()),
              count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild"))),
-             # the checklist's: companies never given a VK, and those no active user can log in for
-             count(Company, Company.consultant_id.is_(None)),
-             count(Company, ~sa.exists().where(User.company_id == Company.id, User.role == "company", User.active))]
+             # companies never given a VK, and those no active user can log in for (lacks_active_user)
+             count(Company, Company.consultant_id.is_(None)), count(Company, lacks_active_user()),
+             # in use: a citizen has been proposed or placed (getting_started)
+             sa.or_(sa.select(Proposal.id).exists(), sa.select(Placement.id).exists())]
     # What deactivated users still hold, as the users page lists it per user (admin.service.holdings).
     inactive = sa.select(User.id).where(User.active.is_(False))
     kinds = held_kinds()
@@ -173,18 +174,24 @@ def for_admin(user: User, today) -> dict:
     found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *mails, *setup,
                                          *orphans, *held)).one()
     (*values, pending, failed, mails_retrying, mails_given_up, mails_only_logged, teams, consultants, without_vk,
-     runs, never_vk, without_user, citizens_without_vk, citizens_without_vk_or_team) = found[:-len(held)]
+     runs, never_vk, without_user, in_use, citizens_without_vk, citizens_without_vk_or_team) = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
-    if without_vk:  # a gap of a portal in use: its own line, not the new portal's checklist
+    companies, citizens = values[0], values[3]
+    steps = getting_started(
+        in_use=bool(in_use), teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
+        never_vk=never_vk, without_user=without_user, citizens=citizens, indexed=bool(runs))
+    # A gap of a portal in use is its own line; on a new portal the checklist names it (never both).
+    if in_use and without_vk:
         shown.append(("Virksomheder uden aktiv virksomhedskonsulent", without_vk,
                       url_for("admin.companies", uden_vk=1)))
+    if in_use and without_user:
+        shown.append(("Virksomheder uden aktiv bruger", without_user, url_for("admin.companies", uden_brugere=1)))
     # No list holds every placement ever (ended ones are on each citizen's page), so the figure
     # is the follow-up list's: running and planned placements, and ended ones whose retention
     # check is due, counted in the database as the list reads them (not read to be counted).
     shown.append(("Forløb i gang eller til opfølgning", followup.count_followups(user, "all", today),
                   url_for("placements.followups", omfang="all")))
-    companies, citizens = values[0], values[3]
     outside_citizens, outside_openings = postcodes.counts()
     return {
         "figures": shown,
@@ -202,9 +209,7 @@ def for_admin(user: User, today) -> dict:
         "mails_only_logged": mails_only_logged,
         "mail_configured": mail_queue.mail_configured(current_app.config),
         "scheduled_jobs": job_runs.overview(),  # the cron commands' last runs (review AN 13)
-        "getting_started": getting_started(
-            teams=teams, consultants=consultants, companies=companies, never_vk=never_vk,
-            without_user=without_user, citizens=citizens, indexed=bool(runs)),
+        "getting_started": steps,
     }
 
 
@@ -234,22 +239,33 @@ class Step:
     how: str = ""
 
 
-def getting_started(*, teams: int, consultants: int, companies: int, never_vk: int, without_user: int,
-                    citizens: int, indexed: bool) -> list[Step]:
-    """The "Kom i gang" checklist: the steps not done yet, each linked to where it is done;
-    empty once all are done (the start page then shows none).
+def getting_started(*, in_use: bool, teams: int, consultants: int, companies: int, without_vk: int,
+                    never_vk: int, without_user: int, citizens: int, indexed: bool) -> list[Step]:
+    """The "Kom i gang" checklist of a new portal: the steps not done yet, each linked to where
+    it is done; empty once all are done, and on a portal in use (the start page then shows none).
 
-    Each step goes as soon as it is done, and the list stays while any is left, whatever order
-    the administrator works in: citizens imported first (the import is IT's first task) leave
-    the teams, consultants and companies on it (review BG 3). The steps are the set-up's:
-    a team and an active consultant at all, companies at all, companies never given a VK
-    (``never_vk``), companies no active user can log in for (``without_user``: they cannot
-    post openings), open cases, and the indexer run once (it builds the index at its first
-    start; what comes later waits in the outbox). A gap of a portal in use is no step:
-    a company whose VK was deactivated is its own line among the figures, and a change waiting
-    for the indexer or failed is the "Matchingindeks" paragraph's, never »Kom i gang« again
-    (review L 6).
+    The rule: a portal is new until a citizen has been proposed for an opening or placed in a
+    company (``in_use``: a proposal or a placement exists; placements stay when an anonymised
+    case's proposals go). Matching has then happened, so »Det her mangler endnu, før
+    konsulenterne kan matche …« is no longer true, whatever is missing later (review BK 2).
+
+    While new, each step goes as soon as it is done, and the list stays while any is left,
+    whatever order the administrator works in: citizens imported first (the import is IT's
+    first task) leave the teams, consultants and companies on it (review BG 3). The steps are
+    the set-up's: a team and an active consultant at all, companies at all, companies without
+    an active VK (``without_vk``; »ingen« when none was ever given one, ``never_vk``),
+    companies no active user can log in for (``without_user``: they cannot post openings),
+    open cases, and the indexer run once (it builds the index at its first start; what comes
+    later waits in the outbox).
+
+    A gap of a portal in use is no step: a company without an active VK or an active user
+    (a new company, a VK or contact person who left) is its own line among the figures
+    (:func:`for_admin`, linked to the companies list filtered so), and a change waiting for the
+    indexer or failed is the "Matchingindeks" paragraph's, never »Kom i gang« again (review L 6).
     """
+    if in_use:
+        return []
+
     def some(n: int, one: str, many: str) -> str:
         return f"{n} {one if n == 1 else many}"
 
@@ -257,8 +273,9 @@ def getting_started(*, teams: int, consultants: int, companies: int, never_vk: i
         (teams > 0, Step("Opret teamene", url_for("admin.teams"))),
         (consultants > 0, Step("Opret konsulenterne", url_for("admin.new_user"), "brugere med rollen Konsulent")),
         (companies > 0, Step("Opret virksomhederne", url_for("admin.edit_company"))),
-        (not never_vk, Step("Giv virksomhederne en virksomhedskonsulent", url_for("admin.companies", uden_vk=1),
-                            f"{some(never_vk, 'virksomhed har', 'virksomheder har')} ingen")),
+        (not without_vk, Step("Giv virksomhederne en virksomhedskonsulent", url_for("admin.companies", uden_vk=1),
+                              f"{some(without_vk, 'virksomhed har', 'virksomheder har')} ingen"
+                              f"{'' if never_vk == without_vk else ' aktiv'}")),
         (not without_user, Step("Giv virksomhederne en bruger", url_for("admin.companies", uden_brugere=1),
                                 f"{some(without_user, 'virksomhed har', 'virksomheder har')} ingen bruger, der "
                                 "kan logge ind og slå opslag op; listen har et link til at oprette "

@@ -255,6 +255,8 @@ def test_admin_start_page_counts_in_one_statement(app, client, auth, people, mak
     expected["Forløb i gang eller til opfølgning"] = listed.count('data-testid="followup-row"')
     companies = client.get("/admin/companies?uden_vk=1").get_data(as_text=True)
     expected["Virksomheder uden aktiv virksomhedskonsulent"] = len(re.findall(r'<tr><td><a href="/admin/companies/\d+', companies))
+    companies = client.get("/admin/companies?uden_brugere=1").get_data(as_text=True)
+    expected["Virksomheder uden aktiv bruger"] = len(re.findall(r'<tr><td><a href="/admin/companies/\d+', companies))
     shown = dict(re.findall(r'<th scope="row">(?:<a href="[^"]*">)?([^<]+)(?:</a>)?</th><td>(\d+)</td>', html))
     assert {label: int(value) for label, value in shown.items()} == expected
     assert expected["Borgere med åben sag"] >= 3 and expected["Forløb i gang eller til opfølgning"] >= 3
