@@ -7,8 +7,8 @@ service function (:func:`portal.interviews.service.offer`, :func:`~portal.interv
 (:class:`portal.interviews.forms.OfferForm`, :class:`~portal.interviews.forms.OutcomeForm`) as a
 422 per field and the service's refusal of the step as a 409. Access is the web's: a company
 acts on its own opening's shown candidates, the job centre's consultants and administrators on
-any proposal (:func:`portal.interviews.routes.load_proposal`; anything else is 404); the outcome
-is the company's alone. Each answers with the candidate as ``GET /proposals/{id}`` shows it.
+any proposal (:func:`.proposals.shown_proposal`: a company's own candidate that is no longer
+current is 410, anything else 404); the outcome is the company's alone. Each answers with the candidate as ``GET /proposals/{id}`` shows it.
 
 Booking a time the other side offered and cancelling one stay in :mod:`.proposals`
 (``…/interviews/{id}/book`` and ``…/cancel``).
@@ -25,9 +25,8 @@ from .. import proposals as rules
 from ..extensions import db
 from ..interviews import service as interviews
 from ..interviews.forms import OfferForm, OutcomeForm
-from ..interviews.routes import load_proposal
 from . import common, forms, guard, problems
-from .proposals import ProposalOut, interview_of, proposal_view
+from .proposals import GONE_WRITE_HELP, ProposalOut, interview_of, proposal_view, shown_proposal
 
 bp = common.blueprint("api_interviews", "proposals",
                       "Jobsamtaler om en delt kandidat: foreslå tider, flyt en aftalt samtale, meld udfaldet.")
@@ -112,12 +111,13 @@ def _step(action) -> None:
     "opslaget er besat eller lukket."))
 @bp.alt_response(422, description="Ugyldige data: se 'errors' ved times, duration_minutes eller location "
                                    "(fx en tid i fortiden eller uden for dagtimerne, eller samme tid to gange).")
+@bp.alt_response(410, description=GONE_WRITE_HELP)
 def offer_interview(body, proposal_id: int):
     """Foreslå 1-3 samtaletider; den anden part (jobcentret eller virksomheden) vælger en af dem.
 
     Som »Foreslå tider« på portalen: tider, I har foreslået før, og som ikke er valgt, trækkes
     tilbage; den anden part får besked. Virksomheden: kun når navnet er delt med jer."""
-    proposal = load_proposal(proposal_id)
+    proposal = shown_proposal(proposal_id)
     slots = _slots(body)
     _step(lambda: interviews.offer(proposal, current_user, slots))
     return proposal_view(_fresh(proposal))
@@ -131,12 +131,13 @@ def offer_interview(body, proposal_id: int):
     "Samtalen kan ikke flyttes: den er ikke (længere) aftalt, den er flyttet eller aflyst imens, eller som "
     "ved forslag af tider (navnet ikke delt, on_hold, opslaget besat eller lukket)."))
 @bp.alt_response(422, description="Ugyldige data: se 'errors' ved times, duration_minutes eller location.")
+@bp.alt_response(410, description=GONE_WRITE_HELP)
 def move_interview(body, proposal_id: int, interview_id: int):
     """Flyt en aftalt samtale: foreslå nye tider; den aftalte samtale gælder, indtil en af dem er valgt.
 
     Som »Flyt samtalen« på portalen: når den anden part vælger en ny tid, aflyses den gamle
     (kalenderaflysning til begge parter, webhooken interview.cancelled med moved)."""
-    proposal = load_proposal(proposal_id)
+    proposal = shown_proposal(proposal_id)
     interview = interview_of(proposal, interview_id)
     slots = _slots(body)
     _step(lambda: interviews.move(interview, current_user, slots))
@@ -152,12 +153,13 @@ def move_interview(body, proposal_id: int, interview_id: int):
     "er ikke aktuel lige nu (on_hold), navnet er ikke delt (ved hired), eller jobcentret har allerede "
     "startet forløbet."))
 @bp.alt_response(422, description="Ugyldige data: se 'errors'. Blandt andet: declined uden reason.")
+@bp.alt_response(410, description=GONE_WRITE_HELP)
 def report_outcome(body, proposal_id: int):
     """Meld udfaldet efter den holdte samtale: hired (ansat) eller declined (ikke ansat) med en begrundelse.
 
     Som »Hvordan gik samtalen?« på portalen: gemmes som jeres svar (response, response_note), og
     jobcentret får besked; ved hired starter jobcentret forløbet. Kun virksomheder."""
-    proposal = load_proposal(proposal_id)
+    proposal = shown_proposal(proposal_id)
     form = forms.validated(OutcomeForm, {"outcome": body["outcome"], "reason": body.get("reason") or ""})
     try:
         interviews.report_outcome(proposal, current_user, form.outcome.data, form.reason.data or "")

@@ -6,8 +6,10 @@ A company sees exactly what its opening page shows (:func:`portal.openings.servi
 allow-list: a per-opening pseudonym, the approved jobmål, hours; the name only once released
 with a live consent, audited as on the web). No match band, as on the page (review BG 5): the
 band is the consultant's ranking aid, so only the job centre's keys get ``similarity_band``.
-Access is the web's own check (:func:`portal.interviews.routes.load_proposal`): another
-company's proposal, or one not shared, is 404.
+Access is the web's own check (:func:`portal.interviews.routes.load_proposal`, through
+:func:`shown_proposal` for the read and every write): another company's proposal, or one not
+shared, is 404 and logged; the company's own candidate that is no longer current is 410 and not
+logged (review BK 1).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from .. import audit
 from .. import proposals as rules
 from ..extensions import db
 from ..interviews import service as interviews
-from ..interviews.routes import load_proposal
+from ..interviews.routes import NoLongerCurrent, load_proposal
 from .. import proposals_hold
 from ..openings import service as openings
 from ..openings.responses import ResponseForm
@@ -301,24 +303,41 @@ def _held_ids(company_id: int) -> set[int]:
 
 NO_LONGER_RELEVANT = ("Kandidaten er ikke længere aktuel. Slet det, I har fået om kandidaten "
                       "(navn, kontaktoplysninger, CV), hvis I har fået det.")
+# The 410 every company-side endpoint on one proposal documents (GET and the writes).
+GONE_HELP = ("Kandidaten var delt med virksomheden, men er ikke længere aktuel (som på kandidatens side i "
+             "portalen; årsagen gives ikke).")
+GONE_WRITE_HELP = ("Kandidaten var delt med virksomheden, men er ikke længere aktuel, fx fordi det ændrede sig, "
+                   "mens I skrev (årsagen gives ikke). Intet er gemt. Samme svar som GET /proposals/{id}.")
+
+
+def shown_proposal(proposal_id: int) -> Proposal:
+    """The proposal, if the caller may act on it (:func:`portal.interviews.routes.load_proposal`),
+    for every API endpoint on one proposal, the read and the writes alike.
+
+    A company's own candidate it was shown that is no longer current (the web's
+    :func:`portal.interviews.routes.no_longer_current`, the rule of
+    :func:`portal.openings.service.no_longer_relevant`: consent withdrawn, or ended or the opening
+    done after the approval) is an ordinary moment, not an authorisation failure: 410 with
+    :data:`NO_LONGER_RELEVANT`, no audit row, nothing written (review BK 1, as the web's BH 4).
+
+    :raise 410: (problem) as above.
+    :raise 404: (problem, logged ``authorisation_denied``) unknown, another company's, or never shown.
+    """
+    try:
+        return load_proposal(proposal_id, left=True)
+    except NoLongerCurrent:
+        problems.abort(410, NO_LONGER_RELEVANT)
 
 
 @bp.get("/<int:proposal_id>")
 @bp.response(200, ProposalOut)
-@bp.alt_response(410, description="Kandidaten var delt med virksomheden, men er ikke længere aktuel "
-                                   "(som på kandidatens side i portalen; årsagen gives ikke).")
+@bp.alt_response(410, description=GONE_HELP)
 def get_proposal(proposal_id: int):
     """Én kandidat (virksomhed: pseudonym og det tilladte; navn først efter samtykke).
 
     En kandidat, virksomheden har fået vist, men som ikke længere er aktuel, giver 410 (ikke 404),
     så et fagsystem kan skelne den fra en, der aldrig er delt."""
-    if current_user.role == "company":
-        earlier = db.session.get(Proposal, proposal_id)
-        if (earlier is not None and earlier.opening.company_id == current_user.company_id
-                and openings.no_longer_relevant(earlier)):
-            problems.abort(410, NO_LONGER_RELEVANT)
-    proposal = load_proposal(proposal_id)
-    return _view(proposal)
+    return _view(shown_proposal(proposal_id))
 
 
 @bp.post("/<int:proposal_id>/answer")
@@ -330,6 +349,7 @@ def get_proposal(proposal_id: int):
                                    "booked_interview (cancel eller keep) mangler.")
 @bp.alt_response(422, description="Ugyldige data: se 'errors' pr. felt. Blandt andet: declined efter en holdt "
                                    "samtale uden en note (note: hvorfor kandidaten ikke blev ansat).")
+@bp.alt_response(410, description=GONE_WRITE_HELP)
 def answer_proposal(body, proposal_id: int):
     """Virksomhedens svar: interested, declined eller hired, med en kort note.
 
@@ -337,7 +357,7 @@ def answer_proposal(body, proposal_id: int):
     holdt, kræver booked_interview (cancel aflyser samtalen, keep lader den stå). Er den aftalte
     samtale holdt, er declined udfaldet »Ikke ansat« og kræver en note om hvorfor (422 ved note),
     som udfaldet på portalen og POST /proposals/{id}/outcome."""
-    proposal = load_proposal(proposal_id)
+    proposal = shown_proposal(proposal_id)
     # The web form's rules for the note (hidden characters, length) as a 422 at "note", before
     # anything is asked about an interview ahead; the service refuses the same (review AO 1).
     forms.validated(ResponseForm, {"response": body["response"], "note": body.get("note") or ""})
@@ -368,9 +388,10 @@ def _choice_missing(interview: Interview) -> str:
 @bp.response(200, ProposalOut)
 @bp.alt_response(409, description="Tiden kan ikke vælges: allerede valgt, afvist eller aflyst, foreslået af jer "
                                    "selv, eller overskredet.")
+@bp.alt_response(410, description=GONE_WRITE_HELP)
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
-    proposal = load_proposal(proposal_id)
+    proposal = shown_proposal(proposal_id)
     _step(interviews.book, interview_of(proposal, interview_id))
     return company_view(proposal)
 
@@ -381,6 +402,7 @@ def book_interview(proposal_id: int, interview_id: int):
 @bp.alt_response(409, description="Tiden kan ikke aflyses: den er allerede aflyst eller afvist, samtalen er "
                                    "holdt, en foreslået tid er overskredet, tiden er foreslået af jobcentret, "
                                    "eller navnet er ikke delt med jer (lige nu).")
+@bp.alt_response(410, description=GONE_WRITE_HELP)
 def cancel_interview(proposal_id: int, interview_id: int):
     """Aflys en aftalt samtale eller en foreslået tid, som endnu ikke er overstået.
 
@@ -390,7 +412,7 @@ def cancel_interview(proposal_id: int, interview_id: int):
     jobcentret har foreslået, kan kun vælges (eller besvares med andre tider), ikke trækkes tilbage
     (409). Det kan ikke fortrydes: skal I mødes alligevel, så foreslå nye tider
     (POST /proposals/{id}/interviews)."""
-    proposal = load_proposal(proposal_id)
+    proposal = shown_proposal(proposal_id)
     _step(interviews.cancel, interview_of(proposal, interview_id))
     return company_view(proposal)
 
