@@ -139,6 +139,7 @@ def proposal(proposal_id: int):
 
 
 UNCONFIRMED_REJECTION = "Sæt kryds ved, at du ved, at fravalget er endeligt."
+_CONSENT_FORM = "proposal-consent:{}"  # a consent refused as recorded meanwhile (review BH 5), per proposal
 _ASSESS_FORM = "proposal-assess:{}"  # a refused decision's fields (formutil.keep_form), per proposal
 
 
@@ -225,6 +226,8 @@ def _renewal_due(item: Proposal) -> bool:
 
 def _blank_consent_form(item: Proposal) -> ConsentForm:
     """A consent form for the page: 90 days ahead; a renewal starts from the choices in use."""
+    if (kept := kept_form(_CONSENT_FORM.format(item.id))) is not None:  # a refused recording's answers
+        return ConsentForm(formdata=kept, meta={"csrf": False})
     renewal = proposals.renews_consent(item)
     # only choices the earlier consent's text covered: one given under a text that named only
     # the name chose nothing more, whatever the proposal holds (proposals.CONSENT_SCOPES)
@@ -378,8 +381,11 @@ def _record_consent(args: dict, formdata: MultiDict | None = None) -> None:
             e for errors in form.errors.values() for e in errors), "error")
         return
     told: list[str] = []
-    _step(lambda: told.append(sharing.record_consent(item, current_user, **_consent_choices(form))),
-          lambda: told[0])
+    if not _step(lambda: told.append(sharing.record_consent(item, current_user, **_consent_choices(form))),
+                 lambda: told[0]):
+        # refused (a colleague's consent landed meanwhile, review BH 5): the answers come back
+        # in the form, to be recorded again if this consent is to replace the other
+        keep_form(_CONSENT_FORM.format(item.id), formdata if formdata is not None else request.form)
 
 
 def _consent_choices(form: ConsentForm) -> dict:

@@ -6,6 +6,7 @@ consent lands, through its own connection, right after this one read the proposa
 (deterministic, no timing)."""
 from __future__ import annotations
 
+import re
 import sys
 
 import sqlalchemy as sa
@@ -66,6 +67,7 @@ def test_a_consent_recorded_meanwhile_refuses_this_one_and_names_it(app, client,
     assert (f"Et samtykke er netop registreret af {name}, mens du registrerede dit. Dit samtykke (navn og "
             "telefonnummer) er ikke registreret.") in html
     assert "Samtykket er registreret" not in html
+    assert re.search(r'<input [^>]*checked [^>]*name="share_phone"', html)  # my answers back in the form
     consents = _consents(app, world)
     assert len(consents) == 1  # the colleague's only: one consent in force
     assert proposal_row(app, world).shared_profile.get("phone") is None
