@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale="da", default_timezone=TIMEZONE)
     app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month,
                                  hours_dk=format_hours, hours_range=format_hours_range,
-                                 hours_count=format_hours_count, plural=plural,
+                                 hours_count=format_hours_count, hours_word=hours_word, plural=plural,
                                  text_lang=text_language, genitive=genitive)
     app.jinja_env.globals["addressed_as_i"] = addressed_as_i
 
