@@ -304,7 +304,8 @@ def companies():
     return render_template("admin/companies.html", companies=rows, partners_only=partners_only,
                            without_vk=without_vk, missing_vk=missing, vk_user=vk_user,
                            without_users=without_users, missing_users=service.without_users_count(),
-                           users_by=service.active_users_by_company([c.id for c in rows]))
+                           users_by=service.active_users_by_company([c.id for c in rows]),
+                           inactive_by=service.active_users_by_company([c.id for c in rows], active=False))
 
 
 @bp.route("/companies/new", methods=["GET", "POST"], defaults={"company_id": None})

@@ -433,13 +433,15 @@ def without_users_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(lacks_active_user())) or 0
 
 
-def active_users_by_company(company_ids: list[int]) -> dict[int, int]:
-    """Each of ``company_ids``' active users counted (companies with none left out); one statement."""
+def active_users_by_company(company_ids: list[int], *, active: bool = True) -> dict[int, int]:
+    """Each of ``company_ids``' active users counted (``active=False``: the deactivated ones;
+    companies with none left out); one statement."""
     if not company_ids:
         return {}
     return {cid: int(n) for cid, n in db.session.execute(
         sa.select(User.company_id, sa.func.count(User.id))
-        .where(User.company_id.in_(company_ids), User.role == "company", User.active).group_by(User.company_id))}
+        .where(User.company_id.in_(company_ids), User.role == "company", User.active.is_(active))
+        .group_by(User.company_id))}
 
 
 def company_list(partners_only: bool = False, without_vk: bool = False,

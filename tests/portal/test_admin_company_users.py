@@ -75,6 +75,10 @@ def test_the_list_counts_and_filters_the_companies_without_an_active_user(app, c
             "Virksomheder uden brugere: 2</a>") in page
     assert f'href="/admin/users/new?virksomhed={without}">Ingen bruger: opret en</a>' in page
     assert f'href="/admin/users/new?virksomhed={with_user.company_id}"' not in page
+    # Review BK 3: a company whose only user is deactivated has a user, just not an active one:
+    # its page (where the user is listed and can be made active again), not a duplicate account.
+    assert f'href="/admin/companies/{gone}">Ingen aktiv bruger: 1 deaktiveret</a>' in page
+    assert f'href="/admin/users/new?virksomhed={gone}"' not in page
     only = client.get("/admin/companies?uden_brugere=1").get_data(as_text=True)
     assert "<h1>Virksomheder uden brugere</h1>" in only
     assert "Viser 2 virksomheder uden en aktiv bruger." in only and 'data-testid="without-users-note"' in only
