@@ -30,7 +30,7 @@ from ..api import tokens
 from ..api.pages import RevokeForm, TokenForm, revoke_and_tell
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from ..formutil import DanishForm, no_control_characters
+from ..formutil import DanishForm, clean_line, no_control_characters
 from . import bp, service
 
 # An integration's e-mail is never written to (no mail, no login): a reserved domain (RFC 2606).
@@ -72,11 +72,12 @@ def create_integration(name: str) -> User:
             Unicode form or spaces (``name``; folded in Python as team names are, review BH 8):
             the list and the key pages tell integrations apart by name alone.
     """
-    key = folded(" ".join(name.split()))
+    name = clean_line(name)  # NFC, runs of spaces made one: stored as compared (review BK 5)
+    key = folded(name)
     if any(folded(other) == key for other in db.session.scalars(
             sa.select(User.name).where(User.role == "integration", User.active))):
         raise service.AccountRuleError(NAME_TAKEN, "name")
-    user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name.strip(), role="integration",
+    user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name, role="integration",
                 password_hash=None)
     db.session.add(user)
     db.session.flush()

@@ -16,7 +16,7 @@ from .. import audit, merge, name_order
 from ..auth.sessions import end_all_sessions
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
-from ..formutil import RuleError, raise_all
+from ..formutil import RuleError, clean_line, raise_all
 from .forms import VK_CHOICE, is_reserved_email
 from store import clock
 from store.models import Citizen, Company, HotlineRequest, Team, User
@@ -195,7 +195,7 @@ def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
     raise_all(account_problems(new.email, new.role, new.company_id))
     email = new.email.strip().casefold()
     is_company = new.role == "company"
-    user = User(email=email, name=new.name.strip(), role=new.role,
+    user = User(email=email, name=clean_line(new.name), role=new.role,
                 company_id=new.company_id if is_company else None,
                 team_id=None if is_company else new.team_id or None,
                 phone=new.phone)
@@ -329,7 +329,7 @@ def user_fingerprints(user: User) -> str:
 def _user_values(user: User, changes: UserChanges) -> dict[str, object]:
     """``changes`` as :func:`update_user` stores them (the fields a role does not edit as they are)."""
     is_company = user.role == "company"
-    return {"name": changes.name.strip(), "email": changes.email.strip().casefold(), "phone": changes.phone,
+    return {"name": clean_line(changes.name), "email": changes.email.strip().casefold(), "phone": changes.phone,
             "company_id": changes.company_id if is_company else user.company_id,
             "team_id": user.team_id if is_company else changes.team_id or None,
             "role": changes.role or user.role}
@@ -498,7 +498,8 @@ def save_company(company: Company, values: dict, base: str | None = None) -> Com
             meanwhile, review BH 7: rolled back), or the chosen VK is not an active consultant
             (``consultant_id``; keeping a VK who has left is allowed).
     """
-    values = {**values, "consultant_id": values.get("consultant_id") or None}
+    # The name NFC with runs of spaces made one, as user and team names (review BK 5).
+    values = {**values, "name": clean_line(values["name"]), "consultant_id": values.get("consultant_id") or None}
     if company.id is not None:
         _reread_locked(company)
         _refuse_lost(company, values, base, COMPANY_FIELDS)

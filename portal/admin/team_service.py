@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from .. import audit, name_order
 from ..extensions import db
+from ..formutil import clean_line
 from .service import AccountRuleError
 from store.models import Citizen, Team, User
 from store.models.citizens import external_id_key as folded
@@ -56,7 +57,10 @@ def members(team_id: int) -> list[User]:
 
 
 def _clean(name: str) -> str:
-    return " ".join((name or "").split())
+    """The name as stored and compared: :func:`portal.formutil.clean_line` (runs of spaces made
+    one, NFC: a decomposed »Å« typed or pasted is stored as the one letter and sorts as Å, not
+    as A; review BK 5)."""
+    return clean_line(name)
 
 
 def team_named(name: str | None, *, but: int | None = None) -> int | None:
@@ -90,7 +94,7 @@ def _commit_or_taken() -> None:
 
 
 def create_team(name: str) -> Team:
-    """A new team named ``name`` (runs of spaces made one); audited, committed.
+    """A new team named ``name`` (:func:`_clean`: runs of spaces made one, NFC); audited, committed.
 
     Raises:
         AccountRuleError: another team has the name, whatever its case (``name``), also when
