@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from . import job_runs
 from .config import MIN_RETENTION_DAYS
 from .extensions import db
+from .formutil import clean_line
 from store import clock
 
 DEMO_LOGINS = (
@@ -134,7 +135,7 @@ def create_admin_command(email: str, name: str, url: str) -> None:
     email = email.strip().casefold()
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
         raise click.ClickException(f"a user with e-mail {email} already exists")
-    user = User(email=email, name=name.strip(), role="admin")
+    user = User(email=email, name=clean_line(name), role="admin")
     token = issue_set_password_token(user, current_app.config["PASSWORD_RESET_HOURS"])
     db.session.add(user)
     db.session.commit()

@@ -159,3 +159,14 @@ def test_counts_in_range_are_kept(tmp_path):
     config = {"JOBBRO_ENV": "development", "DATABASE_URL": "sqlite://", "RETENTION_DAYS": 1147, "MAIL_PORT": 587}
     finalise(config, str(tmp_path))
     assert (config["RETENTION_DAYS"], config["MAIL_PORT"]) == (1147, 587)
+
+
+def test_create_admin_stores_the_name_as_the_admin_pages_do(app, runner):
+    """NFC and one space (formutil.clean_line), as names saved through /admin are (review BK 5)."""
+    result = runner.invoke(args=["create-admin", "aase@jobcenter.dk", "  A\u030ase   Ørsted "])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from portal.extensions import db
+        from store.models import User
+        import sqlalchemy as sa
+        assert db.session.scalar(sa.select(User.name).where(User.email == "aase@jobcenter.dk")) == "\u00c5se Ørsted"
