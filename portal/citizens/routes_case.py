@@ -9,19 +9,24 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 
 from ..access import admin_required, audited_read, citizen_or_404, consultant_required
 from ..auth.sessions import confirm_first
 from .. import privacy
 from ..extensions import db
+from ..matching_runtime import matching_service
 from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
 from .pages import STALE_MESSAGE, commit_or_flash, on_stale
 from . import service
 from .service import CitizenChangeError
 from store import clock
+from store.index_status import rebuild_progress
+from store.models import OutboxEvent
 
 
 def case_forms(citizen) -> dict:
@@ -177,6 +182,27 @@ def lift_restriction(citizen_id: int):
     return _done(citizen, "Begrænsningen er ophævet.")
 
 
+def _erased_notice(citizen_id: int) -> Markup:
+    """What an erasure did, as it stands (review BL 1): the portal's rows and files are gone
+    now; the matching index drops the citizen when the indexer processes the queued delete.
+    Says why that waits when the portal already knows (no call to the search backend here):
+    a rebuild running, the process's breaker open, or the indexer's changes waiting for the
+    backend (pending rows with an error: ``indexer.worker`` releases them so)."""
+    retrying = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
+        OutboxEvent.status == "pending", OutboxEvent.last_error.is_not(None)))
+    rebuild = rebuild_progress(db.session)
+    if rebuild is not None and not rebuild.stale:
+        index = ("En genopbygning af matchingindekset er i gang; borgeren fjernes fra matchingindekset, "
+                 "når indekseringen behandler sletningen efter den.")
+    elif getattr(matching_service().backend, "open", False) or retrying:
+        index = ("Søgeindekset kan ikke nås lige nu; borgeren fjernes fra matchingindekset, "
+                 "når søgeindekset svarer igen.")
+    else:
+        index = "Indekseringen fjerner borgeren fra matchingindekset (normalt inden for få sekunder)."
+    return Markup('Borger nr. {} er slettet fra portalen og fillageret. {} Se <a href="{}">Matchingindeks</a>.').format(
+        citizen_id, index, url_for("admin.indexer"))
+
+
 @bp.route("/<int:citizen_id>/slet", methods=["GET", "POST"])
 @admin_required
 def erase(citizen_id: int):
@@ -208,8 +234,7 @@ def erase(citizen_id: int):
             form.confirm_name.errors.append(exc.message_da)
         else:
             db.session.commit()
-            flash(f"Borger nr. {citizen_id} er slettet fra portalen, matchingindekset og fillageret.",
-                  "success")
+            flash(_erased_notice(citizen_id), "success")
             return redirect(url_for(".index"))
     audited_read(citizen, "erase")
     status = 400 if form.errors or unconfirmed else 200

@@ -357,3 +357,27 @@ def _filters():
     from matching.domain import Filters
 
     return Filters()
+
+
+def test_a_consultant_is_told_a_rebuild_runs_not_to_ask_for_one(app, client, auth, world, monkeypatch):
+    # Review BL 4: during a rebuild the consultant's notice said the indexer »ser efter hvert
+    # femte minut« and »Bed en administrator om at bygge det«; the administrator's said it runs.
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from store.index_status import REBUILD_KEY
+
+    _down(app, monkeypatch, IndexMissing("citizen"))
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening']}"
+    assert "Bed en administrator om at bygge det" in _notice(client.get(url).get_data(as_text=True))
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        db.session.merge(IndexerState(key=REBUILD_KEY, value=json.dumps({
+            "owner": "vært:1:a", "started": (now - timedelta(minutes=4)).isoformat(),
+            "updated": now.isoformat(), "phase": "citizen", "done": {"citizen": 3}, "totals": {"citizen": 6}})))
+        db.session.commit()
+    notice = _notice(client.get(url).get_data(as_text=True))
+    assert 'data-testid="rebuild-running"' in notice and "En genopbygning af indekset er i gang" in notice
+    assert "Bed en administrator" not in notice and "hvert femte minut" not in notice
+    assert "start ikke en til" not in notice and "/admin/indexer" not in notice  # the admin's words
