@@ -360,6 +360,11 @@ class ElasticsearchBackend:
         return {name: alias in (info.get("aliases") or {}) for name, info in body.items()
                 if own.fullmatch(name)}
 
+    def live_indices(self, kind: str) -> list[str]:
+        """The concrete indices of `kind` behind the alias (one, or none before the first
+        build); read-only, for status pages. Raises ``BackendUnavailable`` as the reads do."""
+        return sorted(name for name, live in self._indices(kind).items() if live)
+
     def stray_indices(self, kind: str) -> list[str]:
         """Indices of `kind` that are not behind the alias: a rebuild still running, or
         one that failed or was killed before its commit (its abort could not delete it).

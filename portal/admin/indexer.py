@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, render_template
 
+from matching.backends import BackendError
 from matching.concept_channel import channel_status
 from matching.encoders import make_encoder
 from matching.settings import MatchingSettings
@@ -44,7 +46,37 @@ def indexer():
                             backend_name=settings.backend, encoder_name=encoder_name)
     concepts = channel_status(settings.concepts, encoder_name, settings.concept_weight)
     return render_template("admin/indexer.html", status=status, failures=failures(db.session),
-                           concepts=concepts)
+                           concepts=concepts, search=search_details(matching_service().backend, settings))
+
+
+def without_credentials(url: str) -> str:
+    """``url`` (or several, comma-separated) with any ``user:password@`` left out."""
+    def one(part: str) -> str:
+        parts = urlsplit(part.strip())
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit(parts._replace(netloc=host))
+    return ", ".join(one(part) for part in url.split(",") if part.strip())
+
+
+def search_details(backend, settings: MatchingSettings) -> dict | None:
+    """Where an Elasticsearch backend reads (review BL 3): its address without credentials
+    and, per kind, the alias and the concrete index behind it (None: unknown, the backend
+    could not be asked; []: no index behind the alias). None for the in-process backend.
+
+    ``backend`` is the process's breaker-wrapped backend: the alias is named without a call,
+    and the indices are asked through the breaker, so a backend the page's counts just found
+    unreachable is not waited for again."""
+    plain = getattr(backend, "inner", backend)
+    if settings.backend != "elasticsearch" or not hasattr(plain, "live_indices"):
+        return None
+    kinds = {}
+    for kind in ("citizen", "opening"):
+        try:
+            live = backend.live_indices(kind)
+        except BackendError:
+            live = None
+        kinds[kind] = {"alias": plain.alias(kind), "indices": live}
+    return {"url": without_credentials(settings.elasticsearch_url), "kinds": kinds}
 
 
 @bp.get("/indexer/relevans")

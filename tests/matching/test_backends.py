@@ -506,10 +506,13 @@ class TestNotBuilt:
         with Elasticsearch(es_url) as client:  # another deployment's index is never touched
             client.indices.create(index=f"{prefix}x-citizen-20260101000000-000000001")
         assert es.stray_indices("citizen") == [failed.index_name]
+        [cleared] = es.live_indices("citizen")  # the one behind the alias (review BL 3)
+        assert cleared != failed.index_name
         done = es.begin_rebuild("citizen")
         done.index([citizen_doc("b", vec(0, 1))])
         done.commit()
         assert es.stray_indices("citizen") == []
+        assert es.live_indices("citizen") == [done.index_name]
         with Elasticsearch(es_url) as client:
             names = set(client.indices.get_alias(index=f"{prefix}*").body)
         assert names == {done.index_name, f"{prefix}x-citizen-20260101000000-000000001",
