@@ -50,7 +50,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_favicon(app)
     register_hooks(app)
+    warn_missing_assets(app)
     return app
+
+
+def warn_missing_assets(app: Flask) -> bool:
+    """Log a warning when the front-end assets are missing (review BL 2): ``static/vendor/`` is
+    not in git, only the Dockerfile or ``make assets`` provides it, and without it every page
+    is served without the design system's CSS and JS. True when they are there."""
+    vendor = Path(app.static_folder or "", "vendor", "dkfds")
+    if vendor.is_dir():
+        return True
+    app.logger.warning("front-end assets missing: %s does not exist, so pages are served without "
+                       "their CSS and JS; run `make assets` (or the Dockerfile's npm ci and copies; "
+                       "README, \"Without Docker\")", vendor)
+    return False
 
 
 def instance_path(test_config: dict | None = None) -> str:
