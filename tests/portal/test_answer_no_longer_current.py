@@ -133,10 +133,12 @@ def test_an_outcome_and_a_booking_for_a_candidate_no_longer_current_are_no_404(a
     assert _denied(app) == []
 
 
-def test_the_api_is_unchanged_a_404_for_a_write(app, client, world):
+def test_the_api_answers_a_write_as_the_web_does_410_and_no_denial(app, client, world):
+    """The API's writes follow the web (review BK 1): 410 as GET, no authorisation_denied row."""
     from tests.api.api_fixtures import bearer, make_token
 
     _end(app, world["proposal"], "ended")
     answered = client.post(f"/api/v1/proposals/{world['proposal']}/answer", json={"response": "interested"},
                            headers=bearer(make_token(app, world["company"])))
-    assert answered.status_code == 404
+    assert answered.status_code == 410
+    assert _denied(app) == []

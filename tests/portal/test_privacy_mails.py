@@ -55,9 +55,14 @@ def assert_nothing_leaks(app, smtp):
 
 def test_hotline_mails_and_items_carry_no_citizen_data(app, client, auth, world, smtp):
     hotline.login(client, auth, "a@firma.dk")
+    # A CPR number is refused at the field (review BH 9): nothing is filed, nothing is sent.
     hotline.file_request(client, placement=str(world["ids"]["active"]),
                          subject=f"{FREE_TEXT} {CPR} har fået en diagnose",
                          message=f"{hotline.MARKER}navn ({CPR}) mødte ikke op. {FREE_TEXT}")
+    assert hotline.all_requests(app) == [] and smtp.sent == []
+    hotline.file_request(client, placement=str(world["ids"]["active"]),
+                         subject=f"{FREE_TEXT} har fået en diagnose",
+                         message=f"{hotline.MARKER}navn mødte ikke op. {FREE_TEXT}")
     [req] = hotline.all_requests(app)
     hotline.login(client, auth, "vk@jc.dk")
     token = hotline.csrf(client, f"/hotline/{req.id}")
