@@ -9,7 +9,6 @@ approval stores them.
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date
 
 import pytest
