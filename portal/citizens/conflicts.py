@@ -12,6 +12,12 @@ is merged by :func:`portal.merge.merge` against what the page showed:
   refused (409), naming the other person's choice and keeping this user's in the form.
 
 A version moved by something else (jobmål, CV, the profile) refuses nothing.
+
+A save that passed these checks can still be refused by the version check itself, when
+another save lands while it is on its way (at an autoflush in the unit or at the commit,
+:func:`portal.citizens.pages.stale_save`): nothing is saved, and the form comes back the same
+way, merged by the page's fingerprints, with the saved values named
+(:func:`caseworkers_changed_while_saving`, :func:`limitations_message`).
 """
 from __future__ import annotations
 
@@ -93,6 +99,30 @@ def caseworkers_message(citizen: Citizen, clash: list[str]) -> str:
     return (f"Sagsbehandlerne er blevet ændret af en anden, mens du redigerede, så intet er gemt. "
             f"I har begge ændret {', '.join(_named(citizen, clash, 'den anden: '))}. Formularen viser dit "
             "valg: tryk »Gem« igen for at bruge det, eller vælg den andens.")
+
+
+def caseworkers_now(citizen: Citizen) -> str:
+    """The caseworkers saved now, in a sentence."""
+    return "Gemt nu: " + ", ".join(f"{_LABELS[n]} {_shown(n, getattr(citizen, n))}" for n in CASEWORKER_FIELDS) + "."
+
+
+def caseworkers_changed_while_saving(citizen: Citizen, posted: Mapping[str, object],
+                                     result: merge.Merge | None) -> str:
+    """Said when another save of the citizen landed while this caseworker save was on its way
+    (the version check at an autoflush or the commit): nothing saved; what the other person
+    changed (``result``, by the page's fingerprints) is named, a field only they changed is in
+    the form now, the user's choice of a field both changed is kept, and the saved caseworkers
+    are named."""
+    message = "Borgeren blev ændret af en anden, lige mens du gemte, så intet er gemt."
+    if result is not None:
+        clash = caseworker_clash(citizen, posted, result)
+        taken = [n for n in result.theirs if n not in clash]
+        if taken:
+            message += f" Den anden ændrede {', '.join(_named(citizen, taken))}; det står nu i formularen."
+        if clash:
+            message += (f" I har begge ændret {', '.join(_named(citizen, clash, 'den anden: '))}; "
+                        "formularen viser dit valg.")
+    return f"{message} {caseworkers_now(citizen)} Tjek formularen, og tryk »Gem« igen for at gemme den."
 
 
 def kept_note(citizen: Citizen, result: merge.Merge | None) -> str:

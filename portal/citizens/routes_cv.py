@@ -254,15 +254,7 @@ def assign(citizen_id: int):
     The caseworkers who gain, lose or keep a seat are told, in the same commit (review AV 6, AZ 1).
     """
     citizen = citizen_or_404(citizen_id)
-    people = queries.consultants()
-    for current in (citizen.vk, citizen.adviser):  # keep a disabled caseworker selectable
-        if current is not None and current not in people:
-            people.append(current)
-    form = AssignForm(vk_id=citizen.vk_id or 0, adviser_id=citizen.adviser_id or 0)
-    glass = None if need_to_know.may_assign(current_user, citizen) else need_to_know.AssignGlassForm()
-    options = choices([(0, "– ingen –"), *((u.id, u.name if u.active else f"{u.name} (deaktiveret)")
-                                           for u in people)])
-    form.vk_id.choices, form.adviser_id.choices = options, list(options)
+    form, glass = _assign_forms(citizen)
     if request.method == "GET":
         conflicts.load(form, citizen, conflicts.CASEWORKER_FIELDS)
     elif form.validate_on_submit():
@@ -292,7 +284,7 @@ def assign(citizen_id: int):
                 assigned.announce_assigned(citizen, old_vk_id=before[0], old_adviser_id=before[1], by=current_user,
                                            tell_others=True)
             if changed and not commit_or_refuse():  # a save landed while this one was on its way
-                return _stale_assign(citizen, form, glass, conflicts.changed_while_saving("dit valg"))
+                return _assign_refused_while_saving(citizen, form, glass)
             flash(("Sagsbehandlerne er gemt, og din begrundelse er logget." if glass is not None
                    else "Sagsbehandlerne er gemt.") if changed else "Ingen ændringer at gemme.",
                   "success" if changed else "info")
@@ -301,6 +293,44 @@ def assign(citizen_id: int):
             return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "assign")
     return _assign_page(citizen, form, glass)
+
+
+def _assign_forms(citizen: Citizen) -> tuple[AssignForm, need_to_know.AssignGlassForm | None]:
+    """The caseworker form (the posted one on a POST) with the consultants to choose from, and
+    the purpose form when the user is outside the case (:func:`.need_to_know.may_assign`)."""
+    people = queries.consultants()
+    for current in (citizen.vk, citizen.adviser):  # keep a disabled caseworker selectable
+        if current is not None and current not in people:
+            people.append(current)
+    form = AssignForm(vk_id=citizen.vk_id or 0, adviser_id=citizen.adviser_id or 0)
+    glass = None if need_to_know.may_assign(current_user, citizen) else need_to_know.AssignGlassForm()
+    options = choices([(0, "– ingen –"), *((u.id, u.name if u.active else f"{u.name} (deaktiveret)")
+                                           for u in people)])
+    form.vk_id.choices, form.adviser_id.choices = options, list(options)
+    return form, glass
+
+
+@on_stale("assign")
+def stale_assign(citizen_id: int):
+    """The caseworkers' save refused by the version check before its commit (an autoflush in the
+    unit): as at the commit, :func:`_assign_refused_while_saving`."""
+    citizen = citizen_or_404(citizen_id)
+    form, glass = _assign_forms(citizen)
+    return _assign_refused_while_saving(citizen, form, glass)
+
+
+def _assign_refused_while_saving(citizen: Citizen, form: AssignForm, glass):
+    """Another save of the citizen landed while this one was on its way (rolled back): nothing
+    saved. The form comes back (409) with this user's choices, a field only the other person
+    changed taking their value (so saving again does not undo it), what they changed and the
+    saved caseworkers named, and the saved version in it, so saving again writes it."""
+    posted = conflicts.caseworker_values(form.vk_id.data, form.adviser_id.data)
+    found = conflicts.found(form, citizen, posted, conflicts.CASEWORKER_FIELDS) if posted_version(form) else None
+    for name, value in (found.take if found is not None else {}).items():
+        form[name].data = value or 0
+    fresh, _ = _assign_forms(citizen)  # the choices with the caseworkers saved now
+    form.vk_id.choices, form.adviser_id.choices = fresh.vk_id.choices, fresh.adviser_id.choices
+    return _stale_assign(citizen, form, glass, conflicts.caseworkers_changed_while_saving(citizen, posted, found))
 
 
 def _glass_refused(glass: need_to_know.AssignGlassForm, citizen: Citizen) -> bool:
@@ -357,8 +387,7 @@ def limitations(citizen_id: int):
             flash(exc.message_da, "error")
         else:
             if changed and not commit_or_refuse():  # a save landed while this one was on its way
-                found = conflicts.found(form, citizen, posted, conflicts.LIMITATION_FIELDS)
-                return _stale_limitations(citizen, posted, found or merge.Merge([], [], {}), reason)
+                return _limitations_refused_while_saving(citizen, form, reason)
             if changed:
                 flash("Skånehensyn er gemt.", "success")
             return redirect(url_for(".limitations", citizen_id=citizen.id))
@@ -366,6 +395,27 @@ def limitations(citizen_id: int):
         form.flags.data, form.text.data = list(citizen.limitation_flags or []), citizen.limitations_text
         conflicts.load(form, citizen, conflicts.LIMITATION_FIELDS)
     return _limitations_page(citizen, form=form, purpose=need_to_know.direct_purpose(reason))
+
+
+@on_stale("limitations")
+def stale_limitations(citizen_id: int):
+    """The skånehensyn's save refused by the version check before its commit (an autoflush in
+    the unit): as at the commit, :func:`_limitations_refused_while_saving`. Someone whom the
+    other save took off the case meanwhile may no longer change them (403, as the route)."""
+    citizen = citizen_or_404(citizen_id)
+    reason = need_to_know.basis(current_user, citizen)
+    if reason is None:
+        return render_error(403)
+    return _limitations_refused_while_saving(citizen, LimitationsForm(), reason)
+
+
+def _limitations_refused_while_saving(citizen: Citizen, form: LimitationsForm, reason: str):
+    """Another save of the citizen landed while this one was on its way (rolled back): nothing
+    saved; the form comes back merged as for a stale page (:func:`_stale_limitations`), or,
+    when the other save changed no skånehensyn, with what was typed and why."""
+    posted = conflicts.limitation_values(form.flags.data or [], form.text.data or "")
+    found = conflicts.found(form, citizen, posted, conflicts.LIMITATION_FIELDS)
+    return _stale_limitations(citizen, posted, found or merge.Merge([], [], {}), reason)
 
 
 def _stale_limitations(citizen: Citizen, posted: dict, found: merge.Merge, reason: str):

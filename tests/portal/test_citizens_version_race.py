@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.citizens import service
 from portal.extensions import db
 from store.models import Citizen
 from tests.portal.citizen_fixtures import make_citizen
@@ -150,3 +151,149 @@ def _citizen_goals(app, citizen_id: int):
         for goal in goals:
             db.session.expunge(goal)
         return goals
+
+
+# --- Sagsbehandlere and skånehensyn: the version check at an autoflush before the commit -------
+
+@pytest.fixture
+def query_after(monkeypatch):
+    """Make ``module.name`` read the database after its change (as a service's query would):
+    the read autoflushes the change, so the version check fires there, before the route's commit."""
+    def arm(module, name: str) -> None:
+        real = getattr(module, name)
+
+        def then_query(*args, **kwargs):
+            result = real(*args, **kwargs)
+            db.session.scalar(sa.select(sa.func.count(Citizen.id)))
+            return result
+
+        monkeypatch.setattr(module, name, then_query)
+    return arm
+
+
+def _assign_tab(client, path: str) -> dict:
+    html = client.get(path).get_data(as_text=True)
+    return {name: _hidden(html, name) for name in ("csrf_token", "version", "base")}
+
+
+def _selected(html: str, name: str) -> str:
+    select = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+    return re.search(r'<option selected value="(\d+)"', select).group(1)
+
+
+def test_a_caseworker_choice_refused_at_an_autoflush_comes_back_in_the_form(app, client, auth, make_user,
+                                                                           colleague_saves_at_flush, query_after):
+    query_after(service, "assign_caseworkers")
+    vk, adviser, other, mine = (make_user("consultant") for _ in range(4))
+    auth.login(vk.email)
+    citizen_id = make_citizen(app, vk_id=vk.id, adviser_id=adviser.id)
+    path = f"/borgere/{citizen_id}/sagsbehandlere"
+    tab = _assign_tab(client, path)
+    colleague_saves_at_flush("UPDATE citizen SET adviser_id = :other, version = version + 1 WHERE id = :id",
+                             other=other.id, id=citizen_id)
+    response = client.post(path, data={**tab, "vk_id": vk.id, "adviser_id": mine.id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page  # was a redirect to the citizen page, the choice lost
+    assert 'data-testid="assign-form"' in page
+    assert "lige mens du gemte, så intet er gemt" in page
+    assert f"I har begge ændret beskæftigelsesrådgiver (den anden: »{other.name}«)" in page
+    assert f"Gemt nu: virksomhedskonsulent »{vk.name}«, beskæftigelsesrådgiver »{other.name}«." in page
+    assert "tryk »Gem« igen" in page
+    assert _selected(page, "adviser_id") == str(mine.id)  # my choice kept
+    assert _citizen(app, citizen_id).adviser_id == other.id
+    again = {**tab, "vk_id": vk.id, "adviser_id": mine.id, "version": _hidden(page, "version"),
+             "base": _hidden(page, "base")}
+    assert client.post(path, data=again).status_code == 302
+    assert _citizen(app, citizen_id).adviser_id == mine.id
+
+
+def test_a_caseworker_refused_at_an_autoflush_keeps_the_colleagues_other_change(app, client, auth, make_user,
+                                                                               colleague_saves_at_flush, query_after):
+    query_after(service, "assign_caseworkers")
+    vk, adviser, other, new_vk = (make_user("consultant") for _ in range(4))
+    auth.login(vk.email)
+    citizen_id = make_citizen(app, vk_id=vk.id, adviser_id=adviser.id)
+    path = f"/borgere/{citizen_id}/sagsbehandlere"
+    tab = _assign_tab(client, path)
+    colleague_saves_at_flush("UPDATE citizen SET adviser_id = :other, version = version + 1 WHERE id = :id",
+                             other=other.id, id=citizen_id)
+    response = client.post(path, data={**tab, "vk_id": new_vk.id, "adviser_id": adviser.id,
+                                       "confirm_vk_change": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    assert f"Den anden ændrede beskæftigelsesrådgiver (»{other.name}«); det står nu i formularen" in page
+    assert (_selected(page, "vk_id"), _selected(page, "adviser_id")) == (str(new_vk.id), str(other.id))
+    again = {**tab, "vk_id": new_vk.id, "adviser_id": other.id, "confirm_vk_change": "y",
+             "version": _hidden(page, "version"), "base": _hidden(page, "base")}
+    assert client.post(path, data=again).status_code == 302
+    citizen = _citizen(app, citizen_id)
+    assert (citizen.vk_id, citizen.adviser_id) == (new_vk.id, other.id)  # both kept
+
+
+def test_a_caseworker_save_landing_at_the_commit_keeps_the_colleagues_other_change(app, client, auth, make_user,
+                                                                                  monkeypatch):
+    """The commit's refusal (commit_or_refuse) merges as the autoflush's does: re-sending the
+    form does not undo a field only the colleague changed."""
+    from portal.citizens import routes_cv
+
+    vk, adviser, other, new_vk = (make_user("consultant") for _ in range(4))
+    auth.login(vk.email)
+    citizen_id = make_citizen(app, vk_id=vk.id, adviser_id=adviser.id)
+    path = f"/borgere/{citizen_id}/sagsbehandlere"
+    tab = _assign_tab(client, path)
+    real = routes_cv.commit_or_refuse
+
+    def colleague_first() -> bool:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE citizen SET adviser_id = :other, version = version + 1 WHERE id = :id"),
+                         {"other": other.id, "id": citizen_id})
+        return real()
+
+    monkeypatch.setattr(routes_cv, "commit_or_refuse", colleague_first)
+    response = client.post(path, data={**tab, "vk_id": new_vk.id, "adviser_id": adviser.id,
+                                       "confirm_vk_change": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    assert (_selected(page, "vk_id"), _selected(page, "adviser_id")) == (str(new_vk.id), str(other.id))
+
+
+def test_skaanehensyn_refused_at_an_autoflush_come_back_in_the_form(app, client, auth, make_user,
+                                                                   colleague_saves_at_flush, query_after):
+    query_after(service, "update_limitations")
+    vk = make_user("consultant")
+    auth.login(vk.email)
+    citizen_id = make_citizen(app, vk_id=vk.id, limitation_flags=[], limitations_text="")
+    path = f"/borgere/{citizen_id}/skaanehensyn"
+    html = client.get(path).get_data(as_text=True)
+    tab = {name: _hidden(html, name) for name in ("csrf_token", "version", "base")}
+    colleague_saves_at_flush("UPDATE citizen SET limitations_text = 'Kollegaens tekst', version = version + 1 "
+                             "WHERE id = :id", id=citizen_id)
+    response = client.post(path, data={**tab, "flags": ["no_night_work"], "text": "Min tekst"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page  # was a redirect to the citizen page, the typing lost
+    assert "I har begge ændret beskrivelsen (den anden: »Kollegaens tekst«)" in page
+    assert "De gemte skånehensyn står øverst på siden" in page and "gem igen" in page
+    form = page.split('data-testid="limitations-form"', 1)[1]
+    assert "Min tekst</textarea>" in form and 'checked class="form-checkbox" id="flags-1"' in form
+    assert "Kollegaens tekst" in page.split('data-testid="limitations"', 1)[1].split("</section>")[0]
+    assert _citizen(app, citizen_id).limitations_text == "Kollegaens tekst"
+    again = {**tab, "flags": ["no_night_work"], "text": "Min tekst", "version": _hidden(page, "version"),
+             "base": _hidden(page, "base")}
+    assert client.post(path, data=again).status_code == 302
+    assert _citizen(app, citizen_id).limitations_text == "Min tekst"
+
+
+def test_skaanehensyn_refused_at_an_autoflush_by_another_change_say_so(app, client, auth, make_user,
+                                                                      colleague_saves_at_flush, query_after):
+    query_after(service, "update_limitations")
+    vk = make_user("consultant")
+    auth.login(vk.email)
+    citizen_id = make_citizen(app, vk_id=vk.id, limitation_flags=[], limitations_text="")
+    path = f"/borgere/{citizen_id}/skaanehensyn"
+    html = client.get(path).get_data(as_text=True)
+    tab = {name: _hidden(html, name) for name in ("csrf_token", "version", "base")}
+    colleague_saves_at_flush(BUMP_PHONE, id=citizen_id)
+    response = client.post(path, data={**tab, "text": "Min tekst"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    assert "lige mens du gemte, så intet er gemt" in page and "Min tekst</textarea>" in page
