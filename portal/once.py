@@ -27,6 +27,10 @@ goes with it, and the second goes ahead.
 A repeat whose fields differ from the first POST (Back, a change, send again) is not thrown
 away: :attr:`Claim.changed` is True, the route shows the form again with what was typed and a
 new id (:func:`form_id`), and says that the first one was created.
+
+Every creating route asks through :func:`guard`: it claims, and answers a repeat of the same
+values with the route's »already« flash and a redirect to the first one's object; a repeat
+with other values gets the route's warning, and the route shows its form again (409).
 """
 from __future__ import annotations
 
@@ -39,8 +43,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import current_app, flash, g, redirect, request
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from store.models import HeldForm
 from store.models.held import CLAIM_KIND
@@ -148,6 +153,30 @@ def claim(fallback: str) -> Claim:
                 raise  # not that (the row never shows): an error, not a loop
             continue
         return Claim(key, content)
+
+
+def guard(fallback: str, already: str, changed: str | None = None) -> tuple[Claim, Response | None]:
+    """:func:`claim`, and the answer to a repeat, with the route's own Danish texts.
+
+    Args:
+        fallback: as for :func:`claim`.
+        already: flashed (info) to a repeat with the same values, which is sent to the first
+            one's object.
+        changed: flashed (warning) to a repeat with other values; None when the route says
+            it on the page itself.
+
+    Returns:
+        The claim, and the redirect for a repeat with the same values (None otherwise). With
+        no redirect and :attr:`Claim.repeated`, the route shows its form again (409) and
+        creates nothing; with neither, it goes ahead (then :func:`done` or :func:`release`).
+    """
+    sent = claim(fallback)
+    if sent.repeated and not sent.changed:
+        flash(already, "info")
+        return sent, redirect(sent.url)
+    if sent.repeated and changed is not None:
+        flash(changed, "warning")
+    return sent, None
 
 
 def done(sent: Claim, url: str) -> None:

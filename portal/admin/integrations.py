@@ -97,13 +97,13 @@ def integrations_page():
     """
     form = IntegrationForm()
     if form.validate_on_submit():
-        sent = once.claim(url_for("admin.integrations_page"))
-        if sent.repeated and not sent.changed:
-            flash("Integrationen er allerede oprettet.", "info")
-            return redirect(sent.url)
+        sent, repeat = once.guard(
+            url_for("admin.integrations_page"), "Integrationen er allerede oprettet.",
+            "Integrationen fra denne formular er allerede oprettet (se listen), så det, du har ændret, er "
+            "ikke gemt. Tryk »Opret integration« igen for at oprette en ny.")
+        if repeat is not None:
+            return repeat
         if sent.repeated:
-            flash("Integrationen fra denne formular er allerede oprettet (se listen), så det, du har ændret, er "
-                  "ikke gemt. Tryk »Opret integration« igen for at oprette en ny.", "warning")
             return _list(form, 409)
         try:
             user = create_integration(form.name.data)

@@ -15,7 +15,7 @@ naming the citizen(s), linked, and saves only when »Opret alligevel« is ticked
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import once
@@ -37,10 +37,9 @@ def new():
     form = NewCitizenForm(vk_id=mine, max_commute_km=25.0, languages="dansk", case_start=clock.today())
     form.vk_id.choices = choices([(0, "– ingen endnu –"), *((u.id, u.name) for u in queries.consultants())])
     if form.validate_on_submit():
-        sent = once.claim(url_for(".index"))
-        if sent.repeated and not sent.changed:
-            flash("Borgeren er allerede oprettet.", "info")
-            return redirect(sent.url)
+        sent, repeat = once.guard(url_for(".index"), "Borgeren er allerede oprettet.")
+        if repeat is not None:
+            return repeat
         if sent.repeated:
             return _render(form, first_url=sent.url), 409
         data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})

@@ -129,13 +129,13 @@ def _new_request(form: RequestForm, closed: HotlineRequest | None = None):
     """
     status = 409 if closed else 200
     if closed is None and form.validate_on_submit():
-        sent = once.claim(url_for("hotline.index"))
-        if sent.repeated and not sent.changed:
-            flash("Henvendelsen er allerede sendt.", "info")
-            return redirect(sent.url)
+        sent, repeat = once.guard(
+            url_for("hotline.index"), "Henvendelsen er allerede sendt.",
+            "Henvendelsen fra denne formular er allerede sendt (se »Hotline«), så det, du har ændret, "
+            "er ikke sendt. Tryk »Send henvendelse« igen for at sende det som en ny henvendelse.")
+        if repeat is not None:
+            return repeat
         if sent.repeated:
-            flash("Henvendelsen fra denne formular er allerede sendt (se »Hotline«), så det, du har ændret, "
-                  "er ikke sendt. Tryk »Send henvendelse« igen for at sende det som en ny henvendelse.", "warning")
             status = 409
         else:
             try:
@@ -280,13 +280,12 @@ def message(request_id: int):
     if not form.validate_on_submit():
         return _render_detail(found, form, 400, glass=glass)
     thread = url_for("hotline.detail", request_id=request_id)
-    sent = once.claim(thread)
-    if sent.repeated and not sent.changed:
-        flash("Beskeden er allerede sendt.", "info")
-        return redirect(sent.url)
+    sent, repeat = once.guard(thread, "Beskeden er allerede sendt.",
+                              "Beskeden fra denne formular er allerede sendt (se tråden), så den ændrede tekst er "
+                              "ikke sendt. Send den igen, hvis den også skal med.")
+    if repeat is not None:
+        return repeat
     if sent.repeated:
-        flash("Beskeden fra denne formular er allerede sendt (se tråden), så den ændrede tekst er ikke sendt. "
-              "Send den igen, hvis den også skal med.", "warning")
         return _render_detail(found, form, 409, glass=glass)
     before = found.assigned_to_id
     try:

@@ -61,13 +61,13 @@ def new():
     """
     form = OpeningForm()
     if form.validate_on_submit():
-        sent = once.claim(url_for("openings.index"))
-        if sent.repeated and not sent.changed:
-            flash("Opslaget er allerede oprettet.", "info")
-            return redirect(sent.url)
+        sent, repeat = once.guard(
+            url_for("openings.index"), "Opslaget er allerede oprettet.",
+            "Opslaget fra denne formular er allerede oprettet (se »Opslag«), så det, du har ændret, "
+            "er ikke gemt. Tryk »Opret opslag« igen for at oprette endnu et opslag med det.")
+        if repeat is not None:
+            return repeat
         if sent.repeated:
-            flash("Opslaget fra denne formular er allerede oprettet (se »Opslag«), så det, du har ændret, "
-                  "er ikke gemt. Tryk »Opret opslag« igen for at oprette endnu et opslag med det.", "warning")
             return _render_form(form, None, once.form_id()), 409
         opening = service.create_opening(current_user.company_id, current_user.id, form.to_data())
         once.done(sent, url_for("openings.detail", opening_id=opening.id))

@@ -114,14 +114,13 @@ def create():
     if _showing_placements():
         return _render_create(form, showing=True)
     if form.validate_on_submit():
-        sent = once.claim(url_for("stories.index"))
-        if sent.repeated and not sent.changed:
-            flash("Historien er allerede gemt som kladde.", "info")
-            return redirect(sent.url)
+        sent, repeat = once.guard(
+            url_for("stories.index"), "Historien er allerede gemt som kladde.",
+            "Historien fra denne formular er allerede gemt som kladde (se »Gode historier«), så det, du "
+            "har ændret, er ikke gemt. Tryk »Gem som kladde« igen for at gemme det som en ny historie.")
+        if repeat is not None:
+            return repeat
         if sent.repeated:
-            flash("Historien fra denne formular er allerede gemt som kladde (se »Gode historier«), så det, du "
-                  "har ændret, er ikke gemt. Tryk »Gem som kladde« igen for at gemme det som en ny historie.",
-                  "warning")
             return _render_create(form), 409
         try:
             story = service.create_story(form.story_data(), current_user)
