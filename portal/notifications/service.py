@@ -72,24 +72,13 @@ KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS,
                  "admin": tuple(kind for kind in STAFF_KINDS if kind not in CONSULTANT_ONLY)}
 
 
-# Kinds split off from another (the removal and the change of the other seat were told as
-# ``caseload_assigned`` until they had kinds of their own). A new kind's mail is on, as every
-# kind's is until its user turns it off; but a split kind keeps its parent's opt-out until the
-# user decides on it on the preferences page (which then shows it unticked): mails a user
-# turned off do not start coming because a kind was split. Their decision is kept in
-# ``mail_opt_out`` as ``<kind>:chosen`` (no migration: the column is a JSON list of strings).
-SPLIT_FROM = {"caseload_removed": "caseload_assigned", "caseload_changed": "caseload_assigned"}
-CHOSEN = ":chosen"
-
-
 def mail_off(user: User, kind: str) -> bool:
-    """Whether ``user`` turned off the mails of ``kind`` (or of the kind it was split from,
-    and has not decided on ``kind`` since: :data:`SPLIT_FROM`)."""
-    opted_out = user.mail_opt_out or []
-    if kind in opted_out:
-        return True
-    parent = SPLIT_FROM.get(kind)
-    return parent is not None and parent in opted_out and kind + CHOSEN not in opted_out
+    """Whether ``user`` turned off the mails of ``kind`` (``user.mail_opt_out`` lists it).
+
+    A plain membership test: when ``caseload_removed`` and ``caseload_changed`` were split off
+    ``caseload_assigned``, migration 0040 copied each user's opt-out of the parent to them once.
+    """
+    return kind in (user.mail_opt_out or [])
 
 
 class UnknownKind(ValueError):
@@ -190,13 +179,11 @@ def kinds_for(user: User) -> list[tuple[str, str]]:
 def set_mail_choices(user: User, wanted: list[str]) -> None:
     """Store which of their role's kinds ``user`` gets mails for; commit.
 
-    Kinds outside the role are left as they were (never switched on by a crafted form). The
-    role's split kinds (:data:`SPLIT_FROM`) are decided from now on, whatever their parent's.
+    Kinds outside the role are left as they were (never switched on by a crafted form).
     """
     own = {kind for kind, _ in kinds_for(user)}
-    chosen = {kind + CHOSEN for kind in own if kind in SPLIT_FROM}
-    kept = [kind for kind in (user.mail_opt_out or []) if kind not in own and kind not in chosen]
-    user.mail_opt_out = kept + sorted(own - set(wanted)) + sorted(chosen)
+    kept = [kind for kind in (user.mail_opt_out or []) if kind not in own]
+    user.mail_opt_out = kept + sorted(own - set(wanted))
     db.session.commit()
 
 

@@ -2,8 +2,8 @@
 
 - a VK or adviser who stays while the other seat changes is told with a kind of its own,
   ``caseload_changed`` (it was ``caseload_assigned``, labelled »Du har fået … borgere«), with a
-  Danish label and a mail preference; a user who turned off ``caseload_assigned`` mails, which
-  until now covered these notices too, gets no mail of the split kinds until they decide on them;
+  Danish label and a mail preference of its own (migration 0040 switched it off once for a user
+  who had turned off ``caseload_assigned`` mails, which until then covered these notices too);
 - an import tells an adviser who stays while it changes the VK (one summary per adviser, by the
   citizens' numbers), as the web and the API do;
 - a caseload handover tells the consultant the cases were taken from (``caseload_removed``),
@@ -116,32 +116,46 @@ def _change_both_seats(app, client, auth, make_user):
         "csrf_token": csrf(auth), "vk_id": kept.id, "adviser_id": adviser.id, "purpose": PURPOSE})
 
 
-def test_an_opt_out_of_caseload_mails_holds_for_the_kinds_split_from_it(app, client, auth, make_user):
+def test_each_caseload_kinds_mail_is_switched_off_on_its_own(app, client, auth, make_user):
+    """An opt-out of ``caseload_assigned`` alone no longer holds for the split kinds (migration
+    0040 copied it to them once): each kind's mail is off only when its own entry is listed."""
     _me, kept, removed, change = _change_both_seats(app, client, auth, make_user)
     _opted_out(app, kept.id, [ASSIGNED])
-    _opted_out(app, removed.id, [ASSIGNED])
+    _opted_out(app, removed.id, [ASSIGNED, REMOVED])
     change(make_user("consultant"))
     assert len(_notes(app, kept.id, CHANGED)) == 1 and len(_notes(app, removed.id, REMOVED)) == 1  # told
-    assert _mails(app, kept.id, CHANGED) == [] and _mails(app, removed.id, REMOVED) == []  # not mailed
+    assert len(_mails(app, kept.id, CHANGED)) == 1  # its own entry is not listed
+    assert _mails(app, removed.id, REMOVED) == []
 
 
-def test_the_settings_page_shows_an_inherited_opt_out_and_a_choice_then_stands(app, client, auth, make_user):
+def test_mail_off_is_the_list_and_nothing_else(make_user):
+    user = make_user("consultant")
+    user.mail_opt_out = [ASSIGNED, f"{CHANGED}:chosen"]  # a leftover of the run-time rule means nothing
+    assert service.mail_off(user, ASSIGNED)
+    assert not service.mail_off(user, CHANGED) and not service.mail_off(user, REMOVED)
+    assert not hasattr(service, "SPLIT_FROM") and not hasattr(service, "CHOSEN")
+
+
+def test_the_settings_page_ticks_what_the_list_does_not_hold_and_stores_the_choice(app, client, auth, make_user):
     me, kept, _removed, change = _change_both_seats(app, client, auth, make_user)
-    _opted_out(app, kept.id, [ASSIGNED])
+    _opted_out(app, kept.id, [ASSIGNED, CHANGED])
     auth.switch_to(kept.email)
     html = client.get("/beskeder/indstillinger").get_data(as_text=True)
-    for kind in (ASSIGNED, CHANGED, REMOVED):  # unticked, as the mails are off
+    for kind in (ASSIGNED, CHANGED):  # unticked, as the mails are off
         assert re.search(rf'value="{kind}"(?![^>]*checked)', html), kind
-    wanted = [kind for kind in service.STAFF_KINDS if kind != ASSIGNED]  # ticks the split kinds on
+    assert re.search(r'checked[^>]*value="caseload_removed"|value="caseload_removed"[^>]*checked', html)
+    wanted = [kind for kind in service.STAFF_KINDS if kind != ASSIGNED]  # ticks caseload_changed on
     response = client.post("/beskeder/indstillinger", data={
         "kinds": wanted, "csrf_token": auth.csrf_token("/beskeder/indstillinger")}, follow_redirects=True)
     assert "Dine valg er gemt." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, kept.id).mail_opt_out == [ASSIGNED]  # no »:chosen« entries
     html = client.get("/beskeder/indstillinger").get_data(as_text=True)
     assert re.search(r'value="caseload_assigned"(?![^>]*checked)', html)
     assert re.search(r'checked[^>]*value="caseload_changed"|value="caseload_changed"[^>]*checked', html)
     auth.switch_to(me.email)
     change(make_user("consultant"))
-    assert len(_mails(app, kept.id, CHANGED)) == 1  # the user's choice, not the parent's opt-out
+    assert len(_mails(app, kept.id, CHANGED)) == 1
     assert _mails(app, kept.id, ASSIGNED) == []
 
 
