@@ -494,10 +494,12 @@ def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend,
     from matching.cache import CachedEncoder
     from matching.domain import RankingWeights
     from matching.service import MatchingService
+    from store import clock
     from store.profiles import citizen_profiles, is_indexable_citizen, load_rules, opening_profile
 
     service = MatchingService(CachedEncoder(encoder, _CommittedCache(session, encoder.name)),
-                              backend, RankingWeights(), load_rules(session), concepts=concepts)
+                              backend, RankingWeights(), load_rules(session), concepts=concepts,
+                              clock=clock.today)
 
     def score(proposal: Proposal) -> Match | None:
         if not is_indexable_citizen(proposal.citizen):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ from matching.ranking import opening_text
 from matching.service import GOAL_FIELD, MatchingService, MappingSource, citizen_conditions, documents_for_citizens
 
 DEFAULT_LIMIT = 1000  # MatchingService's exhaustive_limit
+# The synthetic citizens' "today": a fixed day, so the figures do not depend on the host's date.
+BENCH_DAY = date(2026, 12, 1)
 # (jobmål, the work as a CV or an opening describes it)
 OCCUPATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Lagermedarbejder", ("pluk og pak på lager", "varemodtagelse", "truckkørsel", "lageropgørelse")),
@@ -98,7 +101,7 @@ def pool_recall(encoder: Encoder, citizens: int, openings: int, pool_size: int =
     rng = np.random.default_rng(seed)
     people = pool_citizens(citizens, rng)
     return recall_of_pools(encoder, people, pool_openings(openings, rng), pool_size=pool_size,
-                           exhaustive_limit=DEFAULT_LIMIT)
+                           exhaustive_limit=DEFAULT_LIMIT, clock=lambda: BENCH_DAY)
 
 
 def recall_of_pools(encoder: Encoder, people: Sequence[CitizenProfile], openings: Sequence[OpeningProfile],
@@ -106,7 +109,8 @@ def recall_of_pools(encoder: Encoder, people: Sequence[CitizenProfile], openings
                     rules: EligibilityRules = DEFAULT_ELIGIBILITY, **service: Any) -> dict[str, Any]:
     """The pools' recall of the exhaustive top 10 for ``openings`` over ``people`` (any data;
     ``exhaustive_limit`` 0 takes the pools wherever more than ``pool_size`` are eligible, to
-    measure them on a collection under the limit). ``service``: more MatchingService options."""
+    measure them on a collection under the limit). ``service``: more MatchingService options,
+    ``clock`` among them (required: the day the policy flags count from)."""
     backend = MemoryBackend()
     start = time.perf_counter()
     docs = documents_for_citizens(list(people), encoder)

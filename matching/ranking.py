@@ -298,9 +298,12 @@ def rank(
     strength: float = 1.0,
     evidence: bool = True,
 ) -> RankingOutcome:
-    """Rank pairs best first (`sort_key`: band, score, ids), so the order is stable.
+    """Rank pairs best first (`sort_key`: band, then relevance step, then score, then ids), so
+    the order is stable and the policy priority and soft factors only order pairs of similar
+    relevance (the same ``RELEVANCE_STEP``).
 
     Args:
+        today: Denmark's day (the service's clock), which the policy flags count from.
         strength: multiplier of the policy priority (0: off).
         k: keep at most this many matches (None: all).
         include_excluded: also return the pairs that broke a hard constraint.

@@ -441,7 +441,11 @@ class MatchingService:
             openings: the citizen's whole text and each of its jobmål as a query; their
             union is scored); `MatchResult.scored_of` says how many. The pool does not grow
             with k, so the top k is always a prefix of the top k + n.
-        clock: today's date (injectable for tests).
+        clock: today's date where the job centre is, which the policy flags count from
+            (»N mdr. på ydelse«) and the priority score reads. Required: matching imports
+            nothing of ours, so the portal and the indexer pass ``store.clock.today`` (Danish
+            local time) and tests a fixed day; the host's ``date.today`` is another day between
+            23:00 and 01:00 Danish time (review BN 1).
         pair_cache: where pair scores are kept between services sharing this encoder
             (None: every ranking scores its whole pool).
         concepts: the concept channel (``matching.concept_channel.load_channel``) that
@@ -458,7 +462,7 @@ class MatchingService:
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
         fallback_limit: int = 5000, reduced_encode_limit: int | None = None,
         reduced_encode_seconds: float | None = None, encode_budget: EncodeBudget | None = None,
-        pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
+        pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date],
         goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
         concepts: ConceptChannel | None = None, lexical_memory: LexicalMemory | None = None,
     ) -> None:

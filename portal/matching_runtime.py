@@ -53,6 +53,7 @@ from matching.service import EncodeBudget, MatchingService, MatchResult, PairSco
 
 from .embedding_cache import RequestEmbeddingCache
 from .extensions import db
+from store import clock
 from store.database import upsert
 from store.models import IndexerState, OutboxEvent
 from store.models.base import utcnow
@@ -346,7 +347,7 @@ def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingServ
     return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
                            reduced_encode_seconds=current_app.config["REDUCED_ENCODE_SECONDS"],
                            encode_budget=encode_budget(), pair_cache=runtime.pairs, concepts=runtime.concepts,
-                           lexical_memory=runtime.lexical)
+                           lexical_memory=runtime.lexical, clock=clock.today)
 
 
 def profile_cache() -> ProfileCache:

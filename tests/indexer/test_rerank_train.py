@@ -318,3 +318,28 @@ def test_the_jobmaal_check_lets_earlier_decisions_on_the_jobmaal_speak_only_in_a
     assert rerank_train.learned_value(reads, unrelated) > rerank_train.learned_value(reads, matching)
     assert rerank_train.jobmaal_check(reads, [matching, unrelated])["pairs"] == 0  # the history speaks
     assert rerank_train.jobmaal_check(plain, [matching, unrelated])["pairs"] == 1
+
+
+def test_the_training_scorer_counts_from_the_danish_day(app, monkeypatch):
+    """Review BN 1: the scorer's service was built on the host's date; a decision scored at
+    00:30 Danish time counted its months on ydelse from yesterday."""
+    from datetime import date, datetime, timezone
+
+    import time_machine
+
+    import matching.service
+    from matching.backends.memory import MemoryBackend
+    from matching.encoders import HashingEncoder
+
+    built = []
+
+    class Recording(matching.service.MatchingService):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            built.append(self)
+
+    monkeypatch.setattr(matching.service, "MatchingService", Recording)
+    with app.app_context():
+        rerank_train.service_scorer(db.session, HashingEncoder(32), MemoryBackend())
+    with time_machine.travel(datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc), tick=False):
+        assert [service.clock() for service in built] == [date(2026, 12, 1)]

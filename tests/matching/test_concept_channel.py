@@ -189,7 +189,7 @@ def test_the_opening_side_gets_the_same_goal_scores():
 def test_a_channel_for_another_encoder_is_refused():
     channel = ConceptChannel(_table(), "test-v1", "another-encoder")
     with pytest.raises(ValueError, match="another-encoder"):
-        MatchingService(ENCODER, MemoryBackend(), concepts=channel)
+        MatchingService(ENCODER, MemoryBackend(), clock=lambda: TODAY, concepts=channel)
 
 
 def test_the_pair_cache_keeps_scores_with_and_without_the_channel_apart():

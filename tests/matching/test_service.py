@@ -233,7 +233,7 @@ def test_missing_model_degrades_to_lexical_ranking(encoder):
     assert result.degraded and "encoder unavailable" in result.reason
     assert result.matches[0].citizen_id == "lager"
     assert "lager_dp" not in {m.citizen_id for m in result.matches}
-    strict = MatchingService(BrokenEncoder(256), backend, fallback=False)
+    strict = MatchingService(BrokenEncoder(256), backend, clock=lambda: TODAY, fallback=False)
     with pytest.raises(EncoderUnavailable):
         strict.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
 
