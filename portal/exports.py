@@ -25,7 +25,7 @@ import csv
 import io
 import re
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -33,7 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .i18n import format_date, format_month, format_number
+from .i18n import format_date, format_month, format_number, format_timestamp
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A decimal in a CSV cell: as many decimals as a float showed before, trailing zeros dropped.
@@ -77,6 +77,8 @@ def xlsx_value(value: object) -> object:
 def _csv_value(value: object, as_month: bool) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):  # a time as a spreadsheet reads one, not the pages' »kl. 12.00«
+        return format_timestamp(value)
     if isinstance(value, date):
         return format_month(value) if as_month else format_date(value)
     if isinstance(value, (float, Decimal)):
@@ -86,7 +88,7 @@ def _csv_value(value: object, as_month: bool) -> str:
 
 def render_csv(header: list[str], rows: Iterable[list], month_columns: Collection[int] = ()) -> str:
     """Semicolon-separated for Danish Excel: the header first (no title line: a plain import
-    reads line one as the header), dd.mm.yyyy dates, months as "oktober 2026", numbers as the pages
+    reads line one as the header), dd.mm.yyyy dates (a time dd.mm.yyyy HH:MM), months as "oktober 2026", numbers as the pages
     show them (:func:`portal.i18n.format_number`: "1.205,5"),
     UTF-8 with BOM. Text passes through :func:`safe_cell`.
     """

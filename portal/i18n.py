@@ -11,7 +11,7 @@ filter                      example                 shows
 ``dknum``                   ``1205|dknum``          ``1.205``
 ``dknum(decimals)``         ``0.8251|dknum(2)``     ``0,83`` (rounded half up)
 ``dknum(2, trim=True)``     ``7.5|dknum(2, True)``  ``7,5`` (at most 2 decimals)
-``dkdate``                  a date / a datetime     ``05.03.2026`` / ``05.03.2026 14:07``
+``dkdate``                  a date / a datetime     ``05.03.2026`` / ``05.03.2026 kl. 14.07``
 ``dkmonth``                 a date                  ``marts 2026``
 ``hours_dk``                ``16.5|hours_dk``       ``16,5`` (hours: at most 2 decimals)
 ``hours_range(high)``       ``37|hours_range(37)``  ``37``; ``10–15``; ``mindst 10``
@@ -23,6 +23,11 @@ filter                      example                 shows
 ``text_lang`` gives a text written in another language (English CVs are common among
 citizens on integrationsydelse) its ``lang`` attribute, so a screen reader reads it with that
 language's pronunciation (WCAG 3.1.2): ``<blockquote{% if t|text_lang %} lang="…"{% endif %}>``.
+
+A time is written the Danish way, »kl.« before it and a dot between hours and minutes
+(Retskrivningsordbogen; as the mails' ``kl. 12.00``, :func:`format_clock`), so a template never
+writes »kl.« before ``dkdate``. Spreadsheet cells keep ``05.03.2026 14:07``
+(:func:`format_timestamp`), which Excel reads as a time.
 
 Hours (worked, per week, a total) always go through ``hours_dk``: a half hour logged is
 shown as such on every page, never rounded to a whole hour on one page and not on another.
@@ -162,7 +167,7 @@ def format_hours_range(low: float | int | decimal.Decimal | None,
 
 
 def format_date(value: date | datetime | str | None) -> str:
-    """dd.mm.yyyy, and for a time dd.mm.yyyy HH:MM in Danish local time.
+    """dd.mm.yyyy, and for a time »dd.mm.yyyy kl. HH.MM« in Danish local time.
 
     A naive datetime is taken as UTC (SQLite returns them naive; the models store UTC). A
     string is read as ISO 8601 (the indexer's run summaries are JSON); one that is not is
@@ -190,7 +195,25 @@ def _format_date(value: date) -> str:
 
 @lru_cache(maxsize=8192)
 def _format_datetime(value: datetime) -> str:
-    return babel_dates.format_datetime(value, "dd.MM.yyyy HH:mm", tzinfo=DANISH_TIME, locale=LOCALE)
+    return babel_dates.format_datetime(value, "dd.MM.yyyy 'kl.' HH.mm", tzinfo=DANISH_TIME, locale=LOCALE)
+
+
+def format_timestamp(value: datetime, seconds: bool = False) -> str:
+    """A time for a spreadsheet cell: dd.mm.yyyy HH:MM (``seconds``: HH:MM:SS) in Danish local
+    time, which Excel and LibreOffice read as a time (a page shows :func:`format_date`'s
+    »kl. HH.MM«). Naive is UTC."""
+    pattern = "dd.MM.yyyy HH:mm:ss" if seconds else "dd.MM.yyyy HH:mm"
+    return babel_dates.format_datetime(_aware(value), pattern, tzinfo=DANISH_TIME, locale=LOCALE)
+
+
+def format_moment(value: datetime) -> str:
+    """A time to the second, for a log where events of one click lie close together, the Danish
+    way: »20.01.2026 kl. 11.05.00« in Danish local time. Naive is UTC."""
+    return babel_dates.format_datetime(_aware(value), "dd.MM.yyyy 'kl.' HH.mm.ss", tzinfo=DANISH_TIME, locale=LOCALE)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def format_month(value: date | None, abbreviated: bool = False) -> str:

@@ -112,6 +112,6 @@ def _what(user: User) -> str:
 
 
 def _expiry(user: User) -> str:
-    when = format_date(user.set_password_expires).replace(" ", " kl. ")
+    when = format_date(user.set_password_expires)  # "07.12.2026 kl. 12.00"
     return (f"Linket udløber den {when} (dansk tid). Er det udløbet, "
             "kan du bede om et nyt under »Glemt adgangskode?« på log ind-siden.")

@@ -326,7 +326,7 @@ def test_staff_see_escalated_marker_and_companies_do_not(app, world, smtp, clien
     assert 'data-testid="escalated"' not in client.get("/hotline/").get_data(as_text=True)
     run(app, at(1))
     with app.app_context():
-        when = format_date(stored(app, request_id).escalated_at)  # dd.mm.yyyy HH:MM, Danish time
+        when = format_date(stored(app, request_id).escalated_at)  # dd.mm.yyyy kl. HH.MM, Danish time
     for page in ("/hotline/", f"/hotline/{request_id}"):
         # The date is written out, not in a tooltip only a mouse can bring up (review P 5).
         assert f'data-testid="escalated">Eskaleret {when}</span>' in client.get(page).get_data(as_text=True)

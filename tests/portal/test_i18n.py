@@ -58,14 +58,14 @@ def test_hours_ranges(low, high, shown):
 
 @pytest.mark.parametrize(("value", "shown"), [
     (date(2026, 3, 5), "05.03.2026"),
-    (datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc), "15.01.2026 16:00"),   # CET
-    (datetime(2026, 7, 15, 15, 0, tzinfo=timezone.utc), "15.07.2026 17:00"),   # CEST
-    (datetime(2026, 7, 15, 15, 0), "15.07.2026 17:00"),                        # naive = UTC
-    (datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), "29.03.2026 01:30"),   # before the switch
-    (datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), "29.03.2026 03:30"),   # after it
-    (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), "01.01.2027 00:30"),  # the local day
-    ("2026-01-15T15:00:00+00:00", "15.01.2026 16:00"),  # the indexer's JSON summaries
-    ("2026-07-15 15:00", "15.07.2026 17:00"),
+    (datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc), "15.01.2026 kl. 16.00"),   # CET
+    (datetime(2026, 7, 15, 15, 0, tzinfo=timezone.utc), "15.07.2026 kl. 17.00"),   # CEST
+    (datetime(2026, 7, 15, 15, 0), "15.07.2026 kl. 17.00"),                        # naive = UTC
+    (datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), "29.03.2026 kl. 01.30"),   # before the switch
+    (datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), "29.03.2026 kl. 03.30"),   # after it
+    (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), "01.01.2027 kl. 00.30"),  # the local day
+    ("2026-01-15T15:00:00+00:00", "15.01.2026 kl. 16.00"),  # the indexer's JSON summaries
+    ("2026-07-15 15:00", "15.07.2026 kl. 17.00"),
     ("2026-03-05", "05.03.2026"),
     ("ikke en tid", "ikke en tid"),
     (None, "–"),
@@ -129,7 +129,42 @@ def test_the_indexer_page_shows_danish_local_times(app, client, auth, make_user)
         db.session.commit()
     auth.login(make_user("admin").email)
     html = client.get("/admin/indexer").get_data(as_text=True)
-    assert ('<span data-testid="last-run-at">15.01.2026 16:00</span> · '
+    assert ('<span data-testid="last-run-at">15.01.2026 kl. 16.00</span> · '
             '<span data-testid="last-run-claimed">1.205 ændringer</span>') in html
-    assert "<td>02.07.2026 00:30</td>" in html  # the failure, in summer time on the next day
+    assert "<td>02.07.2026 kl. 00.30</td>" in html  # the failure, in summer time on the next day
     assert "2026-01-15T15:00" not in html
+
+
+def test_a_spreadsheet_cell_keeps_a_time_excel_reads():
+    """The pages write »kl. 16.00«; a CSV cell keeps dd.mm.yyyy HH:MM, which a spreadsheet reads
+    as a time (portal.exports), and a date stays a date."""
+    from portal.exports import render_csv
+    from portal.i18n import format_timestamp
+
+    moment = datetime(2026, 1, 15, 15, 0, 5, tzinfo=timezone.utc)
+    assert format_timestamp(moment) == "15.01.2026 16:00"
+    assert format_timestamp(datetime(2026, 7, 15, 15, 0, 5), seconds=True) == "15.07.2026 17:00:05"  # naive = UTC
+    lines = render_csv(["Tid", "Dag"], [[moment, date(2026, 3, 5)]]).splitlines()
+    assert lines[1] == "15.01.2026 16:00;05.03.2026"
+
+
+def test_a_log_time_to_the_second_is_written_the_danish_way():
+    from portal.i18n import format_moment
+
+    assert format_moment(datetime(2026, 1, 20, 10, 5, 0, tzinfo=timezone.utc)) == "20.01.2026 kl. 11.05.00"
+    assert format_moment(datetime(2026, 7, 20, 10, 5, 9)) == "20.07.2026 kl. 12.05.09"  # naive = UTC; CEST
+
+
+def test_no_template_writes_kl_before_a_time_that_has_it():
+    """dkdate writes »kl.« before a time itself: a template (or mail) writing »kl.« before it
+    would show »kl. kl. 12.00«."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    before = re.compile(r"kl\.?\s*\{\{[^}]*\|\s*dkdate", re.IGNORECASE)
+    found = [str(path.relative_to(root)) for path in (root / "templates").rglob("*")
+             if path.is_file() and path.suffix in {".html", ".txt"} and before.search(path.read_text("utf-8"))]
+    assert found == []
+    code = [str(path.relative_to(root)) for path in (root / "portal").rglob("*.py")
+            if re.search(r"kl\.\s*\{format_date\(|format_date\([^)]*\)\.replace\(", path.read_text("utf-8"))]
+    assert code == []
