@@ -21,7 +21,7 @@ from ..extensions import db
 from ..matching_runtime import matching_service
 from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
-from .pages import STALE_MESSAGE, commit_or_flash, on_stale
+from .pages import commit_or_flash, on_stale
 from . import service
 from .service import CitizenChangeError
 from store import clock
@@ -68,20 +68,39 @@ def _blame(form, exc: CitizenChangeError) -> None:
         form.form_errors.append(exc.message_da)
 
 
-def _stale_case(name: str, form_class, citizen_id: int):
+def stale_case_message(not_done: str, button: str) -> str:
+    """Said at a case form refused by the version check: ``not_done`` ("sagen er ikke afsluttet"),
+    the page showing the citizen as saved now, what was filled in still in the form, and
+    ``button`` to press again."""
+    return (f"Borgeren blev ændret af en anden, lige mens du gemte, så {not_done}. Siden viser borgeren, "
+            f"som den er gemt nu. Det, du udfyldte, står stadig i formularen: tjek det, og tryk »{button}« igen.")
+
+
+STALE_CASE_FLASH = ("Intet er gemt: borgeren blev ændret af en anden, lige mens du gemte. Se under »Sagen«, "
+                    "hvor det, du udfyldte, står stadig.")
+
+
+def _stale_case(name: str, form_class, message: str, citizen_id: int):
     """A case change refused by the citizen's version check (review BH 1): nothing written; the
-    citizen page comes back with the posted form (``name``) as it was sent, and why (409)."""
+    citizen page, as saved now, comes back with the posted form (``name``) as it was sent and
+    ``message`` at it, and a flash at the top that points there (409)."""
     from .routes import render_detail
 
     citizen = citizen_or_404(citizen_id)
-    flash(STALE_MESSAGE, "error")
+    form = form_class()
+    form.form_errors.append(message)
+    flash(STALE_CASE_FLASH, "error")
     audited_read(citizen, "case")
-    return render_detail(citizen, **{name: form_class()}), 409
+    return render_detail(citizen, **{name: form}), 409
 
 
-for _endpoint, _name, _form in (("close_case", "close_form", CloseCaseForm), ("reopen_case", "reopen_form", ReopenCaseForm),
-                                ("restrict", "restrict_form", RestrictForm), ("lift_restriction", "lift_form", LiftRestrictionForm)):
-    on_stale(_endpoint)(partial(_stale_case, _name, _form))
+for _endpoint, _name, _form, _message in (
+        ("close_case", "close_form", CloseCaseForm, stale_case_message("sagen er ikke afsluttet", "Afslut sag")),
+        ("reopen_case", "reopen_form", ReopenCaseForm, stale_case_message("sagen er ikke genåbnet", "Genåbn sag")),
+        ("restrict", "restrict_form", RestrictForm, stale_case_message("behandlingen er ikke begrænset", "Begræns behandling")),
+        ("lift_restriction", "lift_form", LiftRestrictionForm,
+         stale_case_message("begrænsningen er ikke ophævet", "Ophæv begrænsning"))):
+    on_stale(_endpoint)(partial(_stale_case, _name, _form, _message))
 
 
 def _done(citizen, message: str):
@@ -217,9 +236,7 @@ def erase(citizen_id: int):
         return stale
     form = EraseForm()
     ground = privacy.restriction_ground(db.session, citizen.id)
-    # Erasing against the restriction's purpose (data kept for a legal claim, or restriction
-    # chosen over erasure) needs an explicit tick; an unknown ground is treated the same way.
-    must_confirm = citizen.restricted and ground not in ("rigtighed", "indsigelse")
+    must_confirm = _must_confirm(citizen, ground)
     confirmed = not must_confirm or request.form.get("erase_despite_restriction") == "ja"
     unconfirmed = form.is_submitted() and not confirmed
     if form.validate_on_submit() and confirmed:
@@ -236,8 +253,11 @@ def erase(citizen_id: int):
             db.session.commit()
             flash(_erased_notice(citizen_id), "success")
             return redirect(url_for(".index"))
+    return _erase_page(citizen, form, ground, must_confirm, unconfirmed, 400 if form.errors or unconfirmed else 200)
+
+
+def _erase_page(citizen, form: EraseForm, ground: str | None, must_confirm: bool, unconfirmed: bool, status: int):
     audited_read(citizen, "erase")
-    status = 400 if form.errors or unconfirmed else 200
     return render_template("citizens/erase.html", citizen=citizen, form=form,
                            holders=recipients.name_holders(citizen, given=True),
                            restriction_ground=ground, restriction_text=case.RESTRICTION_GROUNDS.get(ground or ""),
@@ -245,3 +265,26 @@ def erase(citizen_id: int):
                            # the same person created twice: this erasure leaves the other record
                            lookalikes=service.likely_duplicates(citizen.name, phone=citizen.phone or "",
                                                                 email=citizen.email or "", exclude_id=citizen.id)), status
+
+
+STALE_ERASE = ("Borgeren blev ændret af en anden, lige mens du slettede, så intet er slettet. Siden viser borgeren, "
+               "som den er gemt nu. Det, du skrev, står stadig i formularen: tjek siden, og tryk »Slet borgeren« igen.")
+
+
+@on_stale("erase")
+def stale_erase(citizen_id: int):
+    """The erasure refused by the citizen's version check (the delete of a citizen changed
+    meanwhile): nothing deleted (rolled back, the CV files kept); the page, as the citizen is
+    now, comes back with the purpose and name typed, and why (409). A tick to erase despite a
+    restriction is asked for again: the restriction may be new."""
+    citizen = citizen_or_404(citizen_id)
+    form = EraseForm()
+    form.form_errors.append(STALE_ERASE)
+    ground = privacy.restriction_ground(db.session, citizen.id)
+    return _erase_page(citizen, form, ground, _must_confirm(citizen, ground), False, 409)
+
+
+def _must_confirm(citizen, ground: str | None) -> bool:
+    """Whether erasing goes against the restriction's purpose (data kept for a legal claim, or
+    restriction chosen over erasure; an unknown ground alike), so it needs an explicit tick."""
+    return citizen.restricted and ground not in ("rigtighed", "indsigelse")

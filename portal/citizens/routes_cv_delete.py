@@ -10,7 +10,7 @@ from ..i18n import format_date
 from store.models import Citizen, CvDocument
 from . import bp, cv_removal, service, uploads
 from .forms import CV_DELETE_NOTE_HINT, CvDeleteForm, audit_text_problem
-from .pages import commit_or_refuse
+from .pages import commit_or_refuse, on_stale
 
 
 @bp.route("/<int:citizen_id>/cv/<int:cv_id>/slet", methods=["GET", "POST"])
@@ -55,20 +55,45 @@ def delete_cv(citizen_id: int, cv_id: int):
                 db.session.rollback()
                 form.note.errors.append(exc.message_da)
             else:
-                if commit_or_refuse():
-                    if stored_name:  # only after the commit: a failed one keeps the file its row names
-                        uploads.delete_stored(current_app.config["UPLOAD_FOLDER"], stored_name)
-                    flash(_deleted_message(citizen), "success")
-                    return redirect(url_for(".cv", citizen_id=citizen.id))
-                flash("Borgeren blev ændret af en anden imens. Se de nye oplysninger og prøv igen.", "error")
+                if not commit_or_refuse():  # a save landed while this one was on its way
+                    return stale_delete(citizen_id)
+                if stored_name:  # only after the commit: a failed one keeps the file its row names
+                    uploads.delete_stored(current_app.config["UPLOAD_FOLDER"], stored_name)
+                flash(_deleted_message(citizen), "success")
                 return redirect(url_for(".cv", citizen_id=citizen.id))
     if request.method == "POST" and status == 200:
         status = 400
+    return _page(citizen, cv, form, status)
+
+
+def _page(citizen: Citizen, cv: CvDocument, form: CvDeleteForm, status: int):
+    """The confirmation page as the citizen is now (409 while a company has the version)."""
     audited_read(citizen, "cv")
     shared = cv_removal.shared_with(citizen, cv)
     return render_template("citizens/cv_delete.html", citizen=citizen, cv=cv, form=form, shared=shared,
                            next_cv=cv_removal.after_removal(citizen, cv),
                            profiles=cv_removal.profiles_from(citizen), note_hint=CV_DELETE_NOTE_HINT), 409 if shared else status
+
+
+STALE_DELETE = ("Borgeren blev ændret af en anden, lige mens du slettede, så CV'et er ikke slettet. Siden viser "
+                "borgerens CV'er, som de er nu. Din begrundelse står stadig i formularen: tjek den, og tryk »Slet "
+                "CV'et« igen.")
+
+
+@on_stale("delete_cv")
+def stale_delete(citizen_id: int):
+    """The deletion refused by the citizen's version check (at an autoflush or the commit; rolled
+    back, the file kept): the page, as the citizen's CVs are now, comes back with the reason and
+    note as sent, and why (409); a version deleted meanwhile is the »already gone« page."""
+    citizen = citizen_or_404(citizen_id)
+    cv_id = (request.view_args or {}).get("cv_id") or 0
+    cv = db.session.get(CvDocument, cv_id)
+    if cv is None or cv.citizen_id != citizen.id or cv not in citizen.cv_documents:
+        return render_template("citizens/cv_delete_gone.html", citizen=citizen, cv_id=cv_id, unnamed=False), 409
+    form = CvDeleteForm()
+    form.version.data = cv_removal.version_key(cv)
+    form.form_errors.append(STALE_DELETE)
+    return _page(citizen, cv, form, 409)
 
 
 def _deleted_message(citizen: Citizen) -> str:

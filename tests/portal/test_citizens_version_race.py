@@ -33,11 +33,12 @@ def citizen_id(app, client, auth, make_user):
 
 @pytest.fixture
 def colleague_saves_at_flush(app):
-    """Arm: at the first flush that writes the citizen, the colleague's ``statement`` commits first."""
+    """Arm: at the first flush that writes (or deletes) the citizen, the colleague's ``statement``
+    commits first."""
     armed: list = []
 
     def before_flush(session, _context, _instances):
-        if not armed or not any(isinstance(o, Citizen) for o in [*session.dirty, *session.new]):
+        if not armed or not any(isinstance(o, Citizen) for o in [*session.dirty, *session.new, *session.deleted]):
             return
         statement, params = armed.pop()
         with db.engine.begin() as other:
@@ -297,3 +298,123 @@ def test_skaanehensyn_refused_at_an_autoflush_by_another_change_say_so(app, clie
     page = response.get_data(as_text=True)
     assert response.status_code == 409, page
     assert "lige mens du gemte, så intet er gemt" in page and "Min tekst</textarea>" in page
+
+
+# --- The case forms, the CV's deletion and the erasure --------------------------------------
+
+CASE_KEPT = "Det, du udfyldte, står stadig i formularen"
+
+
+def _csrf(client, path: str) -> str:
+    return _hidden(client.get(path).get_data(as_text=True), "csrf_token")
+
+
+def _form(page: str, testid: str) -> str:
+    return page.split(f'data-testid="{testid}"', 1)[1].split("</form>", 1)[0]
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_closing_refused_at_an_autoflush_keeps_the_date_and_reason(app, client, citizen_id,
+                                                                    colleague_saves_at_flush):
+    from tests.clock import TODAY
+
+    csrf = _csrf(client, f"/borgere/{citizen_id}")
+    colleague_saves_at_flush(BUMP_PHONE, id=citizen_id)
+    day = (TODAY.replace(day=1)).isoformat()
+    response = client.post(f"/borgere/{citizen_id}/afslut", data={"csrf_token": csrf, "closed_on": day,
+                                                                   "reason": "andet"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    form = _form(page, "close-form")
+    assert "lige mens du gemte, så sagen er ikke afsluttet" in form and CASE_KEPT in form
+    assert 'selected value="andet"' in form and f'value="{day}"' in form
+    assert "21 34 56 78" in page  # the citizen as saved now
+    assert _citizen(app, citizen_id).case_closed is None
+    again = client.post(f"/borgere/{citizen_id}/afslut", data={"csrf_token": csrf, "closed_on": day, "reason": "andet"})
+    assert again.status_code == 302 and _citizen(app, citizen_id).case_closed == TODAY.replace(day=1)
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_reopening_refused_at_an_autoflush_keeps_the_reason(app, client, auth, make_user,
+                                                             colleague_saves_at_flush):
+    from tests.clock import TODAY
+
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    citizen_id = make_citizen(app, vk_id=consultant.id, case_closed=TODAY, case_close_reason="andet")
+    csrf = _csrf(client, f"/borgere/{citizen_id}")
+    colleague_saves_at_flush(BUMP_PHONE, id=citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/genaabn", data={"csrf_token": csrf, "reason": "Mistede jobbet"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    form = _form(page, "reopen-form")
+    assert "så sagen er ikke genåbnet" in form and CASE_KEPT in form and 'value="Mistede jobbet"' in form
+    assert _citizen(app, citizen_id).case_closed == TODAY
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_restriction_refused_at_the_commit_keeps_the_ground_and_note(app, client, citizen_id,
+                                                                      colleague_saves_at_flush):
+    csrf = _csrf(client, f"/borgere/{citizen_id}")
+    colleague_saves_at_flush(BUMP_PHONE, id=citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/begraens", data={"csrf_token": csrf, "ground": "retskrav",
+                                                                    "note": "J.nr. 2026-17"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    form = _form(page, "restrict-form")
+    assert "så behandlingen er ikke begrænset" in form and CASE_KEPT in form
+    assert 'selected value="retskrav"' in form and 'value="J.nr. 2026-17"' in form
+    assert _citizen(app, citizen_id).restricted is False
+
+
+def test_a_cv_deletion_refused_by_a_save_landing_meanwhile_keeps_the_reason_and_note(app, client, citizen_id,
+                                                                                    colleague_saves_at_flush):
+    with app.app_context():
+        cv_id = db.session.get(Citizen, citizen_id).cv_documents[0].id
+    path = f"/borgere/{citizen_id}/cv/{cv_id}/slet"
+    html = client.get(path).get_data(as_text=True)
+    tab = {"csrf_token": _hidden(html, "csrf_token"), "version": _hidden(html, "version")}
+    colleague_saves_at_flush(BUMP_PHONE, id=citizen_id)
+    response = client.post(path, data={**tab, "reason": "other", "note": "Gemt på den forkerte borger"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page  # was a redirect to the CV page, the note lost
+    form = _form(page, "cv-delete-form")
+    assert "lige mens du slettede, så CV&#39;et er ikke slettet" in form
+    assert 'value="Gemt på den forkerte borger"' in form and 'checked class="form-radio" id="reason-3"' in form
+    assert _cv_count(app, citizen_id) == 1
+    again = client.post(path, data={**tab, "version": _hidden(page, "version"), "reason": "other",
+                                     "note": "Gemt på den forkerte borger"})
+    assert again.status_code == 302 and _cv_count(app, citizen_id) == 0
+
+
+def test_an_erasure_refused_by_a_save_landing_meanwhile_keeps_what_was_typed(app, client, auth, make_user,
+                                                                            monkeypatch):
+    """The colleague's save lands once the citizen is loaded, before the erasure writes (SQLite
+    lets no other connection write after that); the citizen's delete checks the version."""
+    from portal.citizens import case
+
+    admin = make_user("admin")
+    auth.login(admin.email)
+    citizen_id = make_citizen(app)
+    path = f"/borgere/{citizen_id}/slet"
+    csrf = _hidden(client.get(path).get_data(as_text=True), "csrf_token")
+    real, armed = case.erase, [BUMP_PHONE]
+
+    def colleague_first(*args, **kwargs):
+        while armed:
+            with db.engine.begin() as other:
+                other.execute(sa.text(armed.pop()), {"id": citizen_id})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(case, "erase", colleague_first)
+    response = client.post(path, data={"csrf_token": csrf, "purpose": "J.nr. 2026-0042",
+                                       "confirm_name": "Sofie Andersen"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    assert "lige mens du slettede, så intet er slettet" in page
+    assert 'value="J.nr. 2026-0042"' in page and 'value="Sofie Andersen"' in page
+    assert _citizen(app, citizen_id).phone == "21 34 56 78"
+    again = client.post(path, data={"csrf_token": csrf, "purpose": "J.nr. 2026-0042", "confirm_name": "Sofie Andersen"})
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.get(Citizen, citizen_id) is None
