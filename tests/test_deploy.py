@@ -18,11 +18,11 @@ REQUIRED = {"POSTGRES_PASSWORD": "pw", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p",
             "ACCESSIBILITY_EMAIL": "wcag@test.dk", "HOTLINE_PHONE": "11 22 33 44"}
 
 
-def _compose_config() -> dict:
+def _compose_config(**overrides: str) -> dict:
     binary = shutil.which("docker-compose")
     if binary is None:
         missing_dependency("docker-compose (Debian package) is not installed")
-    env = {"PATH": "/usr/bin:/bin", **REQUIRED}
+    env = {"PATH": "/usr/bin:/bin", **REQUIRED, **overrides}
     result = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -45,6 +45,15 @@ def test_docker_compose_config_is_accepted():
     assert config["services"]["indexer"]["command"] in (["python", "-m", "indexer", "run"],
                                                         "python -m indexer run")
     assert config["services"]["portal"]["environment"]["MATCHING_BACKEND"] == "elasticsearch"
+    assert config["services"]["portal"]["environment"]["MATCHING_ENCODER"] == "e5"
+
+
+def test_the_encoder_and_backend_set_in_env_reach_every_container():
+    """Review BO 5: compose fixed MATCHING_ENCODER/MATCHING_BACKEND, so a value in .env did nothing."""
+    services = _compose_config(MATCHING_ENCODER="minilm", MATCHING_BACKEND="memory")["services"]
+    for name in ("portal", "indexer", "mailer", "webhooks", "scheduler"):
+        assert services[name]["environment"]["MATCHING_ENCODER"] == "minilm", name
+        assert services[name]["environment"]["MATCHING_BACKEND"] == "memory", name
 
 
 @pytest.mark.parametrize("missing", sorted(REQUIRED))
