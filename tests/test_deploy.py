@@ -128,3 +128,39 @@ def test_every_dependency_is_pinned_by_the_constraints_the_image_and_make_instal
     assert names - {"torch"} <= pinned, sorted(names - {"torch"} - pinned)
     assert "-c constraints.txt ." in (ROOT / "Dockerfile").read_text()
     assert "-c constraints.txt -e '.[dev]'" in (ROOT / "Makefile").read_text()
+
+
+def _readme_section(heading: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split(heading + "\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_the_restore_stops_every_jobbro_service_and_opens_only_after_the_erasures():
+    """Review BO 1: the scheduler was left running, and the mailer and webhooks were started
+    before the re-erasure, so queued mail about erased citizens went out again."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    jobbro = set(services) - {"postgres", "elasticsearch"}
+    section = _readme_section("### Backup and restore")
+    commands = section.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    stop = next(line for line in commands if line.startswith("docker compose stop "))
+    assert set(stop.split("#")[0].split()[3:]) == jobbro
+    erase = next(i for i, line in enumerate(commands) if "erase-citizen" in line)
+    starts = [i for i, line in enumerate(commands) if line.startswith("docker compose up")]
+    assert starts and min(starts) > erase
+    # the uploads go where the volume is mounted (the tar of the backup row holds »uploads/«)
+    assert "uploads:/var/lib/jobbro" in services["portal"]["volumes"]
+    assert any("tar -C /var/lib/jobbro -xz" in line for line in commands)
+
+
+def test_the_readme_says_how_to_rotate_each_secret():
+    """Review BO 2: rotating the secrets, and what a new PSEUDONYM_KEY forgets."""
+    section = _readme_section("### Rotating secrets")
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "PSEUDONYM_KEY"):
+        assert f"**`{secret}`**" in section
+    assert "accepted again" in section
+
+
+def test_the_portal_without_docker_believes_one_proxy():
+    """Review BO 3: without TRUSTED_PROXY_HOPS=1 behind the TLS proxy every client is 127.0.0.1."""
+    section = _readme_section('### Without Docker ("Drift uden Docker")')
+    assert "TRUSTED_PROXY_HOPS=1" in section and "PORTAL_URL" in section
