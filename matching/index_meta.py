@@ -27,10 +27,11 @@ import hashlib
 import json
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from cachetools import LRUCache
 
 from matching import geo
 from matching.backends.base import FIELD_TYPES, KINDS, VECTOR_FIELDS, BackendError, MatchBackend
@@ -43,9 +44,21 @@ LEXICAL_KEY = "lexical"
 POSTCODES_KEY = "postcodes"
 # What must be equal for an index to fit a process (a missing "postcodes": the built-in table).
 _COMPARED = ("encoder", "dimension", "fields", POSTCODES_KEY)
-# Decoded statistics by version: the metadata is read before every search, decoding it once.
-_DECODED: OrderedDict[str, LexicalStats] = OrderedDict()
+# Decoded statistics by version, and both kinds' combined by their versions joined with "+": the
+# metadata is read before every search, decoding and combining it once. Most recently used kept
+# (a hit, per version or combined, counts as a use); shared by threads, so under the lock.
+_DECODED: LRUCache[str, LexicalStats] = LRUCache(maxsize=8)
 _DECODED_LOCK = threading.Lock()
+
+
+def _kept(key: str) -> LexicalStats | None:
+    with _DECODED_LOCK:
+        return _DECODED.get(key)
+
+
+def _keep(key: str, stats: LexicalStats) -> None:
+    with _DECODED_LOCK:
+        _DECODED[key] = stats
 
 
 # The documents' fields (names and types, vector fields included) are part of what an index was
@@ -143,16 +156,8 @@ def decode_lexical(meta: Mapping[str, Any]) -> LexicalStats | None:
     version = stored.get("version") if isinstance(stored, dict) else None
     if not isinstance(version, str):
         return None
-    with _DECODED_LOCK:
-        if version in _DECODED:
-            _DECODED.move_to_end(version)
-            return _DECODED[version]
-    stats = LexicalStats.from_meta(stored)
-    if stats is not None:
-        with _DECODED_LOCK:
-            _DECODED[version] = stats
-            while len(_DECODED) > 8:
-                _DECODED.popitem(last=False)
+    if (stats := _kept(version)) is None and (stats := LexicalStats.from_meta(stored)) is not None:
+        _keep(version, stats)
     return stats
 
 
@@ -167,16 +172,11 @@ def lexical_stats(metas: Sequence[Mapping[str, Any]]) -> LexicalStats | None:
     if len(found) < 2:
         return found[0] if found else None
     key = "+".join(s.version for s in found)
-    with _DECODED_LOCK:
-        if key in _DECODED:
-            return _DECODED[key]
-    total = found[0]
-    for more in found[1:]:
-        total = total.combined(more)
-    with _DECODED_LOCK:
-        _DECODED[key] = total
-        while len(_DECODED) > 8:
-            _DECODED.popitem(last=False)
+    if (total := _kept(key)) is None:
+        total = found[0]
+        for more in found[1:]:
+            total = total.combined(more)
+        _keep(key, total)
     return total
 
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 
 from matching.encoders import Encoder
 from matching.language import cross_language
 from matching.lexical import FLOOR_DOCUMENTS, LexicalModel, LexicalStats, floored
 
-_MODELS: OrderedDict[tuple, LexicalModel] = OrderedDict()
+# Lexical models by statistics version and settings, most recently used kept (~4 MB of IDF each);
+# shared by the threads of a process, so read and written under the lock.
+_MODELS: LRUCache[tuple, LexicalModel] = LRUCache(maxsize=4)
 _MODELS_LOCK = threading.Lock()
 
 # Cosine ranges mapped to [0, 1] per encoder family (prefix of Encoder.name; the longest
@@ -155,16 +157,12 @@ class RelevanceScorer:
         key = (stats.version if stats is not None else None, self.config.char_ngrams,
                self.config.word_weight, self.config.lexical_floor)
         with _MODELS_LOCK:
-            model = _MODELS.get(key)
-            if model is not None:
-                _MODELS.move_to_end(key)
-                return model
-        model = LexicalModel(self.config.char_ngrams, self.config.word_weight).with_stats(
-            floored(stats, self.config.lexical_floor))
-        with _MODELS_LOCK:
-            _MODELS[key] = model
-            while len(_MODELS) > 4:  # ~4 MB of IDF each
-                _MODELS.popitem(last=False)
+            model = _MODELS.get(key)  # a hit becomes the most recently used
+        if model is None:
+            model = LexicalModel(self.config.char_ngrams, self.config.word_weight).with_stats(
+                floored(stats, self.config.lexical_floor))
+            with _MODELS_LOCK:
+                _MODELS[key] = model
         return model
 
     def fit_lexical(self, docs: Sequence[str]) -> LexicalModel:
