@@ -91,12 +91,27 @@ def stale_edit(citizen_id: int):
     return _stale_rename(citizen, goal, form, goal.title)
 
 
+STALE_REMOVE = ("Borgeren blev ændret af en anden, lige mens du fjernede jobmålet, så det er ikke fjernet. "
+                "Listen viser jobmålene, som de er nu: bekræft igen, hvis det stadig skal fjernes.")
+STALE_MOVE = ("Borgeren blev ændret af en anden, lige mens du flyttede jobmålet, så rækkefølgen er ikke ændret. "
+              "Listen viser jobmålene, som de er nu: flyt det igen, hvis det stadig skal flyttes.")
+
+
 @on_stale("remove_job_goal")
 @on_stale("move_job_goal")
 def stale_list_change(citizen_id: int):
-    """A removal or move refused by the version check: the list as it is now, and why."""
-    flash(STALE_MESSAGE, "error")
-    return redirect(url_for(".job_goals", citizen_id=citizen_id), 303)
+    """A removal or move refused by the version check: the list as it is now, and why; a removal
+    of a jobmål still there asks to confirm it again, where it stands."""
+    citizen = citizen_or_404(citizen_id)
+    goal = _goal_or_none(citizen, (request.view_args or {}).get("goal_id") or 0)
+    if request.endpoint == f"{bp.name}.move_job_goal":
+        flash(STALE_MOVE, "error")
+        return redirect(url_for(".job_goals", citizen_id=citizen_id), 303)
+    if goal is None or len(citizen.job_goals) < 2:
+        flash(STALE_MESSAGE, "error")
+        return redirect(url_for(".job_goals", citizen_id=citizen_id), 303)
+    flash(STALE_REMOVE, "error")
+    return redirect(url_for(".job_goals", citizen_id=citizen_id, fjern=goal.id, _anchor=f"jobmaal-{goal.id}"), 303)
 
 
 def _goal_or_404(citizen: Citizen, goal_id: int) -> JobGoal:

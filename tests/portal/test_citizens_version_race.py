@@ -142,7 +142,7 @@ def test_a_move_refused_by_a_save_landing_meanwhile_says_so(app, client, make_us
     response = client.post(f"/borgere/{citizen_id}/jobmaal/{goal_id}/flyt",
                            data={"csrf_token": _hidden(html, "csrf_token"), "direction": "up"}, follow_redirects=True)
     assert response.status_code == 200
-    assert "Borgeren blev ændret af en anden imens" in response.get_data(as_text=True)
+    assert "lige mens du flyttede jobmålet, så rækkefølgen er ikke ændret" in response.get_data(as_text=True)
     assert [g.title for g in _citizen_goals(app, citizen_id)] == ["Tjener", "Kok"]
 
 
@@ -418,3 +418,20 @@ def test_an_erasure_refused_by_a_save_landing_meanwhile_keeps_what_was_typed(app
     assert again.status_code == 302
     with app.app_context():
         assert db.session.get(Citizen, citizen_id) is None
+
+
+def test_a_removal_refused_by_a_save_landing_meanwhile_asks_to_confirm_again(app, client, make_user, auth,
+                                                                             colleague_saves_at_flush):
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    citizen_id = make_citizen(app, vk_id=consultant.id, goals=("Tjener", "Kok"))
+    goal_id = _citizen_goals(app, citizen_id)[1].id
+    html = client.get(f"/borgere/{citizen_id}/jobmaal?fjern={goal_id}").get_data(as_text=True)
+    colleague_saves_at_flush(BUMP_PHONE, id=citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/jobmaal/{goal_id}/slet",
+                           data={"csrf_token": _hidden(html, "csrf_token"), "confirmed": "ja"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/borgere/{citizen_id}/jobmaal?fjern={goal_id}#jobmaal-{goal_id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "lige mens du fjernede jobmålet, så det er ikke fjernet" in page and "Ja, fjern" in page
+    assert [g.title for g in _citizen_goals(app, citizen_id)] == ["Tjener", "Kok"]
