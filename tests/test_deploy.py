@@ -164,3 +164,28 @@ def test_the_portal_without_docker_believes_one_proxy():
     """Review BO 3: without TRUSTED_PROXY_HOPS=1 behind the TLS proxy every client is 127.0.0.1."""
     section = _readme_section('### Without Docker ("Drift uden Docker")')
     assert "TRUSTED_PROXY_HOPS=1" in section and "PORTAL_URL" in section
+
+
+def test_the_configuration_table_lists_every_setting_the_code_reads():
+    """Review BO 6: WEBHOOKS_INTERNAL_NETWORKS, JOBBRO_CACHE_DIR and MELO_TRAIN_DIR were read but not listed."""
+    from portal.config import ENV_KEYS
+    from store.settings import SHARED_KEYS
+
+    rows = [line for line in _readme_section("## Configuration").splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split(" | ")[0])}
+    wanted = set(ENV_KEYS) | set(SHARED_KEYS) | {"JOBBRO_INSTANCE_PATH", "PSEUDONYM_KEY", "JOBBRO_CACHE_DIR",
+                                                  "MELO_TRAIN_DIR"}
+    assert wanted <= listed, sorted(wanted - listed)
+
+
+def test_the_readme_names_every_error_status_the_api_document_declares(app, client, make_user):
+    """Review BO 7: 428 (PUT /openings/<id> without If-Match) was declared but not in the README."""
+    from tests.api.api_fixtures import bearer, make_token
+
+    spec = client.get("/api/openapi.json", headers=bearer(make_token(app, make_user("admin")))).json
+    declared = {int(code) for path in spec["paths"].values() for operation in path.values()
+                if isinstance(operation, dict) for code in operation.get("responses", {})
+                if code.isdigit() and int(code) >= 400}
+    section = _readme_section("## API")
+    assert {code for code in declared if str(code) not in section} == set()
+    assert "403 when a browser" in section
