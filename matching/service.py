@@ -255,16 +255,6 @@ def stored_keys(encoder_name: str, citizens: Iterable[CitizenProfile], openings:
     return keys
 
 
-def document_for_citizen(profile: CitizenProfile, encoder: Encoder) -> Document:
-    """One citizen's backend document (text = jobmål, weighted most, then CV)."""
-    return documents_for_citizens([profile], encoder)[0]
-
-
-def document_for_opening(profile: OpeningProfile, encoder: Encoder) -> Document:
-    """One opening's backend document (text = title, description, requirements)."""
-    return documents_for_openings([profile], encoder)[0]
-
-
 def _narrowed(allowed: frozenset[str] | None, chosen: frozenset[str] | None) -> frozenset[str] | None:
     if allowed is None:
         return chosen
@@ -518,11 +508,12 @@ class MatchingService:
         `priority` ("off", "normal", "strong") is how much the policy priority orders
         candidates within a relevance band (docs/matching.md); each match carries what it added.
 
-        With `learned`, the learned re-ranking orders the pool (`rerank.apply`: the top
-        ``max(k, pool_size)`` by the hand-set weights, each adjusted, the history read from the
-        opening's title when it has its key) before the first k are kept; the pool's pairs get
-        only their number of shared terms (`explain.shared_term_count`, the feature the model
-        reads) and the k kept are explained in full, each the same whatever k is.
+        With `learned`, the learned re-ranking orders every eligible pair scored (`rerank.apply`:
+        each pair the backend retrieved, adjusted, the history read from the opening's title
+        when it has its key) before the first k are kept, so the first k are the learned top k
+        of them and a filter only removes pairs; those pairs get only their number of shared
+        terms (`explain.shared_term_count`, the feature the model reads) and the k kept are
+        explained in full, each the same whatever k is.
 
         Raises:
             BackendUnavailable, EncoderUnavailable: only when `fallback` is False.
@@ -738,9 +729,14 @@ class MatchingService:
               ) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         """The first ``k`` matches, explained, and the pairs that broke a hard limit.
 
-        With ``learned`` (a citizen plan: one opening), the hand-set top ``max(k, pool_size)``
-        is the pool the model reorders; the pool's pairs are not explained, the model reads
-        their jobmål scores and ``shared_term_count``, and only the ``k`` kept are explained.
+        With ``learned`` (a citizen plan: one opening), the model adjusts every eligible pair
+        scored here (all ``profiles``: every one the backend retrieved, or reduced mode
+        scored) before the first ``k`` are cut, so whether a pair is kept depends on its own
+        learned place alone, never on where the others stand under the hand-set weights (a
+        hand-set cut first left out pairs the model lifts into the top ``k``, and a filter
+        brought them back: review BP 1). The pairs are not explained; the model reads their
+        jobmål scores and ``shared_term_count`` (both kept per pair), and only the ``k`` kept
+        are explained.
         """
         if not profiles:
             return (), ()
@@ -752,7 +748,7 @@ class MatchingService:
             candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
             by_id[p.id] = (*plan.pair(p), g)
         outcome = rank(candidates, self.weights, self.rules, today=self.clock(),
-                       k=k if learned is None else max(k, self.pool_size),
+                       k=k if learned is None else None,  # the model orders every eligible pair
                        include_excluded=include_excluded, strength=priority_strength(plan.priority),
                        evidence=False)  # explain() finds the shared words of the pairs kept
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"

@@ -136,8 +136,9 @@ def test_a_kept_pair_is_the_same_whatever_k_and_as_when_the_whole_pool_was_expla
         assert len(matches) == k and all(isinstance(m, LearnedMatch) for m in matches)
         for m in matches:
             assert every.setdefault(m.citizen_id, m) == m
-        # the way before: the whole pool explained, then reordered (the page until now)
-        explained = svc.rank_candidates(OPENING, max(k, pool_size), citizens=CITIZENS).matches
+        # the way before: every eligible pair explained, then reordered (review BP 1: every
+        # eligible pair, never the hand-set top max(k, pool_size) alone)
+        explained = svc.rank_candidates(OPENING, len(CITIZENS), citizens=CITIZENS).matches
         assert matches == tuple(apply(explained, MODEL, k, title=OPENING.title, secret=LEARNED.secret))
     longer = svc.rank_candidates(OPENING, 12, citizens=CITIZENS, learned=LEARNED).matches
     for k in (1, 5, 11):
