@@ -15,7 +15,7 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   came with it (the consent's choices: its audit event, since a withdrawal, an end or a new round
   clears them from the proposal; only those its text covered, :data:`portal.proposals.CONSENT_SCOPES`:
   under »samtykke-v1« the name alone, except a time shown before the portal followed the text
-  (:data:`SCOPE_RULE_FROM`), which states what the record says was given and »Ukendt« where none
+  (:func:`scope_rule_from`), which states what the record says was given and »Ukendt« where none
   says) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
@@ -30,15 +30,18 @@ before anything is gathered (:mod:`.citizen_access`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from store import clock
-from store.models import AuditEvent, Citizen, Consent, CvDocument, HotlineRequest, Interview, Placement, Proposal, SuccessStory, User
+from store.models import AuditEvent, Citizen, Consent, CvDocument, DeploymentFact, HotlineRequest, Interview, Placement, Proposal, SuccessStory, User
+from store.models.deployment import CONSENT_SCOPE_RULE_FROM
 from store.models.stories import STORY_STATUSES
 from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS,
                                 END_REASONS, HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLINE_STATUSES,
@@ -320,12 +323,34 @@ _CONSENT_ACTIONS = ("consent_recorded", "consent_renewed")
 _EVENT_SLACK = timedelta(minutes=1)
 _DELETED_CV = re.compile(r"^cv[: ](\d+)\b")
 _NOT_REGISTERED = "Ikke registreret"
-# When the portal began to share only what a consent's text covers (proposals.CONSENT_SCOPES,
-# commit 03d1ced): before it, a consent under »samtykke-v1« showed the company the approved
-# profile and the chosen contact details and CV too. The earliest moment it can have taken effect.
-SCOPE_RULE_FROM = datetime(2026, 12, 6, 19, 17, 30, tzinfo=timezone.utc)
-_SCOPE_RULE_DAY = "06.12.2026, da portalen begyndte at følge samtykketeksten"
-_PROFILE_MAYBE = f"Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før {_SCOPE_RULE_DAY})"
+log = logging.getLogger(__name__)
+_RULE_KEY = "access_export_scope_rule_from"
+
+
+def scope_rule_from() -> datetime:
+    """When this deployment began to share only what a consent's text covers
+    (proposals.CONSENT_SCOPES): before it, a consent under »samtykke-v1« showed the company the
+    approved profile and the chosen contact details and CV too. Migration 0041 writes it
+    (``deployment_fact`` ``consent_scope_rule_from``: the time of that upgrade, or of the install).
+
+    One query, kept for the request. Missing (a database not migrated by Alembic): an error in the
+    log, and the rule taken to start now, so a v1 time says »Ukendt« where no record says, never »Nej«.
+    """
+    if has_request_context() and _RULE_KEY in g:
+        return g.get(_RULE_KEY)
+    found = db.session.scalar(sa.select(DeploymentFact.at).where(DeploymentFact.name == CONSENT_SCOPE_RULE_FROM))
+    if found is None:
+        log.error("deployment_fact %r is missing (migration 0041 writes it: run flask --app portal setup); "
+                  "the access export takes the consent-scope rule to start now", CONSENT_SCOPE_RULE_FROM)
+        found = clock.utcnow()
+    found = _aware(found)
+    if has_request_context():
+        setattr(g, _RULE_KEY, found)
+    return found
+
+
+def _rule_day(rule_from: datetime) -> str:
+    return f"{format_date(rule_from)}, da portalen begyndte at følge samtykketeksten"
 
 
 @dataclass(frozen=True)
@@ -342,6 +367,7 @@ class _History:
 
     def __init__(self, citizen: Citizen) -> None:
         self.citizen = citizen
+        self.rule_from = scope_rule_from()
         events = db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.citizen_id == citizen.id,
             AuditEvent.action.in_((*_CONSENT_ACTIONS, "cv_downloaded", "cv_deleted", "cv_superseded_deleted",
@@ -399,7 +425,7 @@ def _recorded_choices(consent: Consent, proposal: Proposal, history: _History) -
 def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
     """The consent's choices (:func:`_recorded_choices`), only those its text covers
     (:func:`portal.proposals.scope_of`: what the portal shares under it since it follows the text,
-    :data:`SCOPE_RULE_FROM`). Known without the event when the text covers neither."""
+    :func:`scope_rule_from`). Known without the event when the text covers neither."""
     scope = proposals.scope_of(consent.text_version)
     if not {"contacts", "cv"} & scope:
         return _Choices((), False)
@@ -438,13 +464,15 @@ class _Period:
     cv_text: str | None  # the CV as the export names it, None when none was given (or not known)
     cv_known: bool = True  # False: the consent's choices are not registered
     # Under a text that covered the name alone, shown before the portal followed the text
-    # (:data:`SCOPE_RULE_FROM`): the approved profile may have been shown (no record says; review BJ 2).
-    profile_maybe: bool = False
+    # (:func:`scope_rule_from`, this moment): the approved profile may have been shown (no record
+    # says; review BJ 2).
+    profile_maybe: datetime | None = None
 
     def row(self) -> dict:
         return {"Fra": self.start, "Til": self.end, "Sluttede": self.how_ended or "Samtykket gælder stadig",
                 "Samtykketekst": self.text_version or _NOT_REGISTERED,
-                "Profil": _PROFILE_MAYBE if self.profile_maybe else (
+                "Profil": (f"Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før "
+                           f"{_rule_day(self.profile_maybe)})") if self.profile_maybe else (
                     _NOT_REGISTERED if self.profile is None else ("Ja" if self.profile else "Nej")),
                 "Kontaktoplysninger": (_NOT_REGISTERED if self.contacts is None else
                                        ", ".join(SHARED_PROFILE_LABELS[key] for key in self.contacts) or "Ingen"),
@@ -506,9 +534,9 @@ def _period(proposal: Proposal, consent: Consent, history: _History, start: date
             how: str | None) -> _Period:
     # What the consent's text covered (proposals.CONSENT_SCOPES; under »samtykke-v1« the name
     # alone), whatever the proposal or the audit event holds, since the portal follows the text
-    # (SCOPE_RULE_FROM); a time shown before that under a narrower text gave what the record says.
+    # (scope_rule_from); a time shown before that under a narrower text gave what the record says.
     scope = proposals.scope_of(consent.text_version)
-    if "profile" not in scope and start < SCOPE_RULE_FROM:
+    if "profile" not in scope and start < history.rule_from:
         return _earlier_period(proposal, consent, history, start, end, how)
     choices = _choices(consent, proposal, history)
     profile = _profile_shown(proposal, history, start, end) if "profile" in scope else False
@@ -529,15 +557,15 @@ def _period(proposal: Proposal, consent: Consent, history: _History, start: date
 def _earlier_period(proposal: Proposal, consent: Consent, history: _History, start: datetime,
                     end: datetime | None, how: str | None) -> _Period:
     """A time shown under a text that covered the name alone (»samtykke-v1«) that began before the
-    portal followed the text (:data:`SCOPE_RULE_FROM`; review BJ 2). The portal then gave what the
+    portal followed the text (:func:`scope_rule_from`; review BJ 2). The portal then gave what the
     consent's choices held, so the export states what the record says was given, not the scope: the
     contact details ``Proposal.shared_contacts`` records (:func:`portal.proposals.contacts_given`;
     a v1 disclosure since records none), among the consent's recorded choices. Whether the approved
     profile was shown no record says (a disclosure keeps no fields): »Ukendt« when one was approved
     before the time ended and before the rule, never a guess; the CV likewise."""
     recorded = _recorded_choices(consent, proposal, history)
-    shown = _profile_shown(proposal, history, start, end if end is not None and end < SCOPE_RULE_FROM
-                           else SCOPE_RULE_FROM)
+    rule_from = history.rule_from
+    shown = _profile_shown(proposal, history, start, end if end is not None and end < rule_from else rule_from)
     if proposal.shared_contacts is None and proposal.status != "disclosed":
         contacts = None  # not known (a name shared before migration 0036, and no longer)
     else:
@@ -547,9 +575,9 @@ def _earlier_period(proposal: Proposal, consent: Consent, history: _History, sta
     if recorded is not None and recorded.cv:
         cv_version, named = _cv_shared(proposal.citizen, consent, history)
         if named:
-            cv_text = f"Ukendt (samtykketeksten dækkede kun navnet; {named} kan være givet før {_SCOPE_RULE_DAY})"
+            cv_text = f"Ukendt (samtykketeksten dækkede kun navnet; {named} kan være givet før {_rule_day(rule_from)})"
     return _Period(start, end, how, consent.text_version, contacts, False if shown is False else None, None,
-                   cv_text, cv_known=recorded is not None, profile_maybe=bool(shown))
+                   cv_text, cv_known=recorded is not None, profile_maybe=rule_from if shown else None)
 
 
 def _profile_shown(proposal: Proposal, history: _History, start: datetime, end: datetime | None) -> bool | None:

@@ -5,6 +5,7 @@ from .accounts import Company, Team, User, UserDeactivation
 from .api import ApiToken, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from .audit import AuditEvent, AuditRetentionWindow, LoginAttempt
 from .citizens import CaseClosure, Citizen, CvDocument, JobGoal, VkChange
+from .deployment import DeploymentFact
 from .handoff import Interview, MailMessage, Notification
 from .held import HeldForm
 from .hotline import HotlineDuty, HotlineMessage, HotlineRequest
@@ -20,7 +21,7 @@ from . import touch  # noqa: F401,E402 - registers the flush hook that touches p
 
 __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
-    "AuditEvent", "AuditRetentionWindow", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule", "EligibilityVersion",
+    "AuditEvent", "AuditRetentionWindow", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "DeploymentFact", "EligibilityRule", "EligibilityVersion",
     "EmbeddingCacheEntry", "HeldForm", "HotlineDuty", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "JobRun", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
     "SuccessStory", "FigureSnapshot", "ProposalAnswer", "ProposalDisclosure", "UserDeactivation", "VkChange",

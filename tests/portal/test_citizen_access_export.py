@@ -32,6 +32,26 @@ MARKERS = {
     "message": "Hotline-Besked-Kastanje", "audit": "borgerens side",
 }
 SAVED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+# When the portal began to follow the consent's text here (deployment_fact, migration 0041): the
+# demo's, the commit time of the rule.
+RULE_FROM = datetime(2026, 12, 6, 19, 17, 30, tzinfo=timezone.utc)
+
+
+def _set_rule_from(app, moment: datetime | None) -> None:
+    """This deployment's ``consent_scope_rule_from`` (None: no row, as on a database not migrated)."""
+    from store.models import DeploymentFact
+    from store.models.deployment import CONSENT_SCOPE_RULE_FROM
+
+    with app.app_context():
+        db.session.execute(sa.delete(DeploymentFact))
+        if moment is not None:
+            db.session.add(DeploymentFact(name=CONSENT_SCOPE_RULE_FROM, at=moment))
+        db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _rule_from(app):
+    _set_rule_from(app, RULE_FROM)
 
 
 @pytest.fixture
@@ -643,17 +663,15 @@ def test_the_unknown_contacts_note_is_left_out_when_each_time_shown_knows_its_ch
     assert period["Kontaktoplysninger"] == "Ingen" and "Kontaktoplysninger" not in row
 
 
-def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, client, auth, admin, world,
-                                                                      monkeypatch):
+def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, client, auth, admin, world):
     """Under »samtykke-v1« the company got the name and nothing more (proposals.CONSENT_SCOPES) once
-    the portal followed the text (access_export.SCOPE_RULE_FROM, here before the times shown), so
+    the portal followed the text (access_export.scope_rule_from, here before the times shown), so
     the export must not say it got the profile, the phone or the CV the proposal holds (as a row the
     demo or an old release wrote): each time shown, the summary, the CV section and the consent say
     what that text covered; a later consent under the current text lists its own choices."""
     from portal import proposals
-    from portal.admin import access_export
 
-    monkeypatch.setattr(access_export, "SCOPE_RULE_FROM", datetime(2026, 9, 1, tzinfo=timezone.utc))
+    _set_rule_from(app, datetime(2026, 9, 1, tzinfo=timezone.utc))
     from portal.candidates import profile as profiles
     from store.models import User
     from tests.clock import travel
@@ -720,17 +738,47 @@ def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, clien
 
 def test_a_v1_time_shown_before_the_portal_followed_the_text_states_what_was_given(app, client, auth, admin,
                                                                                    world):
-    """Review BJ 2: before the portal followed the consent's text (access_export.SCOPE_RULE_FROM) a
+    """Review BJ 2: before the portal followed the consent's text (access_export.scope_rule_from) a
     »samtykke-v1« consent showed the company the phone, the approved profile and the CV chosen. The
     export states what the record says was given (Proposal.shared_contacts: the phone), and says
     »Ukendt« where no record says (the profile, the CV), not »Nej«."""
-    from portal import proposals
     from portal.admin import access_export
+
+    with app.test_request_context():
+        assert datetime.combine(TODAY, datetime.min.time(), tzinfo=timezone.utc) < access_export.scope_rule_from()
+    proposal_id = _v1_shown_with_choices(app, world)
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt i perioder"]
+    assert period["Kontaktoplysninger"] == "Telefon"  # the record: the company got the phone
+    assert period["Profil"] == ("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før 06.12.2026 "
+                                "kl. 20.17, da portalen begyndte at følge samtykketeksten)")
+    assert period["CV"].startswith("Ukendt (samtykketeksten dækkede kun navnet; CV nr. ")
+    assert period["Samtykketekst"] == "samtykke-v1"
+    assert row["Hvad"] == "Navn, muligvis profil (se perioderne), telefon, muligvis CV (se perioderne)"
+    assert row["Ser virksomheden det nu"] == "Ja, kun navnet (samtykketeksten dækker ikke mere)"
+    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
+    [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
+    assert shown["Status"] == "Navnet delt med virksomheden (samtykket dækker ikke profilen)"
+    assert shown["Samtykker"][0]["Borgeren sagde ja til at dele"] == (
+        "Kun navnet efter samtykketeksten; registrerede valg: telefon, CV")
+    # a v1 time that records no contact detail (shared since the portal follows the text) says »Ingen«
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).shared_contacts = []
+        db.session.commit()
+    [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
+    assert period["Kontaktoplysninger"] == "Ingen"
+
+
+def _v1_shown_with_choices(app, world) -> int:
+    """A »samtykke-v1« consent given 20 days back with the phone and the CV chosen and the profile
+    approved, the name disclosed, ``shared_contacts`` the phone (as a release before the scopes
+    recorded it): the proposal's id."""
+    from portal import proposals
     from portal.candidates import profile as profiles
     from store.models import User
     from tests.clock import travel
 
-    assert datetime.combine(TODAY, datetime.min.time(), tzinfo=timezone.utc) < access_export.SCOPE_RULE_FROM
     proposal_id = _second_proposal(app, world)
     with travel(TODAY - timedelta(days=20)):
         with app.app_context():
@@ -752,24 +800,44 @@ def test_a_v1_time_shown_before_the_portal_followed_the_text_states_what_was_giv
             proposals.disclose(proposal, consultant)
             proposal.shared_contacts = ["phone"]  # as a release before the scopes recorded it (migration 0036)
             db.session.commit()
+    return proposal_id
+
+
+def test_when_the_portal_began_to_follow_the_text_comes_from_the_deployment(app, client, auth, admin, world):
+    """Migration 0041's ``consent_scope_rule_from`` decides it: a deployment that took the rule into
+    use later says »Ukendt« up to its own moment and names it; a time shown after it is the name alone."""
+    proposal_id = _v1_shown_with_choices(app, world)
+    _set_rule_from(app, datetime(2026, 12, 20, 9, 5, tzinfo=timezone.utc))
     auth.login(admin.email)
-    row = _delt(client, world["citizen"], "Lagermedarbejder")
-    [period] = row["Delt i perioder"]
-    assert period["Kontaktoplysninger"] == "Telefon"  # the record: the company got the phone
-    assert period["Profil"] == ("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før 06.12.2026, "
-                                "da portalen begyndte at følge samtykketeksten)")
-    assert period["CV"].startswith("Ukendt (samtykketeksten dækkede kun navnet; CV nr. ")
-    assert period["Samtykketekst"] == "samtykke-v1"
-    assert row["Hvad"] == "Navn, muligvis profil (se perioderne), telefon, muligvis CV (se perioderne)"
-    assert row["Ser virksomheden det nu"] == "Ja, kun navnet (samtykketeksten dækker ikke mere)"
-    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
-    [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
-    assert shown["Status"] == "Navnet delt med virksomheden (samtykket dækker ikke profilen)"
-    assert shown["Samtykker"][0]["Borgeren sagde ja til at dele"] == (
-        "Kun navnet efter samtykketeksten; registrerede valg: telefon, CV")
-    # a v1 time that records no contact detail (shared since the portal follows the text) says »Ingen«
-    with app.app_context():
-        db.session.get(Proposal, proposal_id).shared_contacts = []
-        db.session.commit()
     [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
-    assert period["Kontaktoplysninger"] == "Ingen"
+    assert period["Profil"] == ("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før 20.12.2026 "
+                                "kl. 10.05, da portalen begyndte at følge samtykketeksten)")
+    assert "kan være givet før 20.12.2026 kl. 10.05" in period["CV"]
+    _set_rule_from(app, datetime(2026, 10, 1, tzinfo=timezone.utc))  # before the time shown
+    [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
+    assert (period["Profil"], period["CV"]) == ("Nej", "Nej")
+    assert proposal_id
+
+
+def test_without_the_fact_the_export_logs_an_error_and_never_says_nej(app, client, auth, admin, world, caplog):
+    """A database without ``consent_scope_rule_from`` (not migrated by Alembic): the rule is taken
+    to start now, so a v1 time says »Ukendt« where no record says, and the log names the fix."""
+    _v1_shown_with_choices(app, world)
+    _set_rule_from(app, None)
+    auth.login(admin.email)
+    with caplog.at_level("ERROR", logger="portal.admin.access_export"):
+        [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
+    assert period["Profil"].startswith("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før ")
+    assert any("consent_scope_rule_from" in r.getMessage() and "flask --app portal setup" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_the_moment_is_read_once_per_request(app):
+    from portal.admin import access_export
+
+    with app.test_request_context():
+        first = access_export.scope_rule_from()
+        _set_rule_from(app, datetime(2027, 1, 1, tzinfo=timezone.utc))  # another connection changes it
+        assert access_export.scope_rule_from() == first == RULE_FROM
+    with app.test_request_context():
+        assert access_export.scope_rule_from() == datetime(2027, 1, 1, tzinfo=timezone.utc)
