@@ -435,3 +435,24 @@ def test_a_removal_refused_by_a_save_landing_meanwhile_asks_to_confirm_again(app
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "lige mens du fjernede jobmålet, så det er ikke fjernet" in page and "Ja, fjern" in page
     assert [g.title for g in _citizen_goals(app, citizen_id)] == ["Tjener", "Kok"]
+
+
+def test_skaanehensyn_refused_by_a_save_that_took_the_user_off_the_case_are_not_shown(app, client, auth, make_user,
+                                                                                     colleague_saves_at_flush,
+                                                                                     query_after):
+    """The colleague's save made someone else VK: the user no longer works on the case, so the
+    refused form does not come back with the skånehensyn (403, as the route's own refusal)."""
+    query_after(service, "update_limitations")
+    vk, other = make_user("consultant"), make_user("consultant")
+    auth.login(vk.email)
+    citizen_id = make_citizen(app, vk_id=vk.id, limitation_flags=[], limitations_text="Tåler ikke støj")
+    path = f"/borgere/{citizen_id}/skaanehensyn"
+    html = client.get(path).get_data(as_text=True)
+    tab = {name: _hidden(html, name) for name in ("csrf_token", "version", "base")}
+    colleague_saves_at_flush("UPDATE citizen SET vk_id = :other, version = version + 1 WHERE id = :id",
+                             other=other.id, id=citizen_id)
+    response = client.post(path, data={**tab, "text": "Min tekst"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403, page
+    assert "Tåler ikke støj" not in page and "Min tekst" not in page
+    assert _citizen(app, citizen_id).limitations_text == "Tåler ikke støj"
