@@ -388,8 +388,8 @@ def limitations(citizen_id: int):
         else:
             if changed and not commit_or_refuse():  # a save landed while this one was on its way
                 return _limitations_refused_while_saving(citizen, form, reason)
-            if changed:
-                flash("Skånehensyn er gemt.", "success")
+            # nothing changed says so too, as the caseworker form does (review BM 7: else no feedback)
+            flash("Skånehensyn er gemt." if changed else "Ingen ændringer at gemme.", "success" if changed else "info")
             return redirect(url_for(".limitations", citizen_id=citizen.id))
     if request.method == "GET":
         form.flags.data, form.text.data = list(citizen.limitation_flags or []), citizen.limitations_text

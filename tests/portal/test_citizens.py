@@ -348,3 +348,17 @@ def test_the_browser_refuses_a_cpr_number_before_sending_it(client, logged_in):
     assert whole.match("Anna Jensen") and whole.match("Bo 12") and whole.match("")
     assert not whole.match("010190-1234") and not whole.match("Anna 0101901234")
     assert not whole.match("010190\u20131234") and not whole.match("010190 \u2014 1234")  # a dash from Word
+
+
+def test_saving_limitations_unchanged_says_nothing_was_changed(app, client, auth, logged_in):
+    """Review BM 7: a save with nothing changed answers as the caseworker form does, and
+    writes nothing."""
+    cid = make_citizen(app, vk_id=logged_in.id)
+    client.post(f"/borgere/{cid}/skaanehensyn", data={
+        "csrf_token": csrf(auth), "flags": ["quiet_environment"], "text": "Tåler ikke larm"})
+    before = snapshot(app, cid)
+    response = client.post(f"/borgere/{cid}/skaanehensyn", data={
+        "csrf_token": csrf(auth), "flags": ["quiet_environment"], "text": "Tåler ikke larm"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Ingen ændringer at gemme." in html and "Skånehensyn er gemt." not in html
+    assert snapshot(app, cid).version == before.version
