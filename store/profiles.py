@@ -32,6 +32,16 @@ LANGUAGE_CODES = {
 }
 
 
+# The Danish name a code is shown by (the first name of each code: "fa" is "persisk").
+LANGUAGE_NAMES = {code: name for name, code in reversed(LANGUAGE_CODES.items())}
+
+
+def language_names(codes: Iterable[str]) -> tuple[str, ...]:
+    """("da", "en") -> ("dansk", "engelsk"): the inverse of :func:`language_codes` for showing a
+    code to people (»Mangler sprog: engelsk«, not »en«); an unknown word stays as it is."""
+    return tuple(LANGUAGE_NAMES.get(code, code) for code in codes)
+
+
 def language_codes(text: str) -> tuple[str, ...]:
     """"Dansk, engelsk" -> ("da", "en"); unknown languages stay as lower-case words."""
     words = (w.strip().casefold() for w in text.replace(";", ",").split(","))

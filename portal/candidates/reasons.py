@@ -17,6 +17,7 @@ from matching.ranking import RELEVANCE_STEP, distance_km, relevance_step
 
 from . import bp
 from ..i18n import format_number
+from store import profiles
 from store.models.vocab import BENEFIT_GROUPS, OPENING_KINDS, OPENING_STATUSES
 
 
@@ -110,6 +111,68 @@ def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.De
     rounding = target - sum(shown)
     return total, [("match", relevance), *zip(("afstand", "timer", "sprog"), shown), ("prioritering", priority),
                    *([("afrunding", rounding)] if rounding else [])]
+
+
+@bp.app_template_global("priority_parts")
+def priority_parts(flags: Iterable[Any], total: float | None = None) -> list[tuple[str, decimal.Decimal]]:
+    """The priority line's parts: each flag's label and its share of the shown priority, in
+    hundredths, adding up exactly to the priority as shown (review BP 3: each flag rounded on
+    its own said »+0,06; +0,01; +0,01« under a total of 0,07).
+
+    ``flags`` are ``PolicyFlag`` objects or the dicts a proposal stores (read by key or
+    attribute); ``total`` the priority the card shows (None, 0 or undefined: the flags' sum). The shown total is
+    split by largest remainder, as :func:`score_sum` splits the score: every flag gets its
+    contribution rounded down, and the flags whose rounding down lost the most take a hundredth
+    each until the parts make the total; so a part is never more than a hundredth off its flag.
+    """
+    flags = list(flags)
+    if not isinstance(total, (int, float)) or not total:  # an older stored explanation: no total
+        total = None
+    exact = [decimal.Decimal(str(_field(f, "contribution"))) for f in flags]
+    shown_total = _shown(float(sum(exact)) if total is None else total)
+    shown = [v.quantize(_HUNDREDTH, rounding=decimal.ROUND_FLOOR) for v in exact]
+    for i in sorted(range(len(flags)), key=lambda i: (-(exact[i] - shown[i]), i)):
+        if sum(shown) >= shown_total:
+            break
+        shown[i] += _HUNDREDTH
+    return [(_field(f, "label"), part) for f, part in zip(flags, shown)]
+
+
+def _field(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+@bp.app_template_global("learned_line")
+def learned_line(match: Match) -> dict[str, Any] | None:
+    """What a card's learned line shows (review BP 4): the true figures before and after the
+    model, each as the score line's »match« shows a relevance (:func:`_shown_match`: the
+    hand-set relevance for »before«, so it is the figure the card showed without the model and
+    never on the other side of a band limit), the change as their difference, and the reasons
+    (:meth:`Adjustment.reasons`) with »øvrige fakta« taking the rest, so the parts add up to
+    the change shown. None for a match the model did not adjust.
+
+    Keys: ``before``, ``after``, ``change``, ``parts`` (the three largest, (fact, value)),
+    ``rest``, ``every`` (all facts), ``every_rest``; values in hundredths.
+    """
+    adjusted = getattr(match, "learned", None)
+    if adjusted is None:
+        return None
+    before = _shown_match(adjusted.hand_relevance)
+    after = _shown_match(match.explanation.relevance)
+    change = after - before
+    parts, _ = adjusted.reasons(3)
+    every, _ = adjusted.reasons(None)
+    parts = [(text, decimal.Decimal(str(value))) for text, value in parts]
+    every = [(text, decimal.Decimal(str(value))) for text, value in every]
+    return {"before": before, "after": after, "change": change, "parts": parts,
+            "rest": change - sum((v for _, v in parts), decimal.Decimal(0)), "every": every,
+            "every_rest": change - sum((v for _, v in every), decimal.Decimal(0))}
+
+
+@bp.app_template_filter("language_names")
+def language_names(codes: Iterable[str]) -> str:
+    """Language codes as the Danish names people wrote (»engelsk«, not »en«: review BP 5)."""
+    return ", ".join(profiles.language_names(codes))
 
 
 def _shown_match(relevance: float) -> decimal.Decimal:
