@@ -302,6 +302,7 @@ ACTION_PURPOSE_KEYS = {**{action: {"side": "tilbudt af"} for action in
 # Whole phrases the portal writes (the start of a purpose; what follows is read word by word).
 # A longer phrase comes before a shorter one it begins with.
 PURPOSE_PHRASES = {
+    "none suitable": "markering »Ingen egnede kandidater lige nu«",
     "matching decision": "beslutning om et match", "shared jobmål approved": "jobmål til virksomheden godkendt",
     "shared candidate profile approved": "profil til virksomheden godkendt",
     "identity release:": "deling af navn og profil:", "identity release": "navnet delt",

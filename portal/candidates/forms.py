@@ -11,6 +11,7 @@ from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 from ..formutil import (DanishDateField, DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
                         in_range, no_cpr, no_hidden_characters)
 from ..proposals import MAX_SHARED_GOAL_LENGTH, GoalChoice
+from store.models.openings import NONE_SUITABLE_REASON_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 # The longest list the form allows (its k), and so the furthest a sought citizen is looked for.
@@ -102,3 +103,13 @@ def goal_options(goal_choices: list[GoalChoice]) -> list[tuple[str, str]]:
     jobmål (:func:`portal.proposals.shared_goal_choices`), those the match found marked."""
     return [("", "Intet jobmål"),
             *((c.title, f"{c.title} (matcher opslaget)" if c.matched else c.title) for c in goal_choices)]
+
+
+class NoneSuitableForm(DanishForm):
+    """»Ingen egnede kandidater lige nu« on a ranking (:mod:`.none_suitable`): why, in short.
+    Seen by the job centre only, never by the company; checked as every free text is."""
+
+    reason = StringField("Begrundelse", validators=[
+        DataRequired("Skriv en kort begrundelse."),
+        Length(max=NONE_SUITABLE_REASON_LENGTH, message=f"Højst {NONE_SUITABLE_REASON_LENGTH} tegn."),
+        no_hidden_characters, no_cpr()])

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from matching.domain import DEFAULT_PRIORITY, Filters, Match
 from matching.encoders import EncoderUnavailable
 
-from .. import audit
+from .. import audit, once
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..auth import replay
 from ..citizens.queries import indexer_stalled
@@ -20,14 +20,14 @@ from ..formutil import keep_form, kept_form
 from ..matching_runtime import pending_changes, ranking_turn
 from store import clock
 from store.models import Citizen, Opening
-from . import bp, limitations, opening_done, service
+from . import bp, limitations, none_suitable, opening_done, service
 from . import for_citizen as for_citizen_service
 from . import sought as sought_citizen
 from ..placements import lifecycle
 from .consent import StepForm
 from .situation import situation, situations
 from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
-from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm, goal_options
+from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, NoneSuitableForm, RankingFilterForm, goal_options
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
 
@@ -70,7 +70,7 @@ def ranking(opening_id: int):
             "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
             "step_form": StepForm(), "limited": {},
             "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id),
-            "filter_query": filter_query(request.args)}
+            "filter_query": filter_query(request.args)} | _none_suitable_page(opening)
     valid = form.validate()
     if form.borger.errors:  # a bad ?borger= is said on the page; the ranking is still shown
         page["sought"] = sought_citizen.bad_id((request.args.get("borger") or "").strip())
@@ -361,3 +361,89 @@ def _ranking_url(opening_id: int, priority: str | None, borger: str | None = Non
     if borger and borger.isascii() and borger.isdigit() and len(borger) <= 9:
         args["borger"] = borger
     return url_for("candidates.ranking", opening_id=opening_id, **args)
+
+
+_NONE_SUITABLE_FORM = "none-suitable:{}"  # a refused mark's reason (formutil.keep_form), per opening
+
+
+def _none_suitable_opening(opening_id: int) -> Opening:
+    """The opening to mark or unmark, for a consultant who may (:func:`.none_suitable.may_mark`).
+
+    :raise 404: unknown opening.  :raise 403: anyone else (an administrator, another team).
+    """
+    opening = service.opening_or_404(opening_id)
+    if not none_suitable.may_mark(current_user, opening):
+        audit.record_now("authorisation_denied", opening_id=opening.id, purpose="none suitable", result="denied")
+        abort(403)
+    return opening
+
+
+@bp.post("/opslag/<int:opening_id>/ingen-egnede")
+@consultant_required
+def mark_none_suitable(opening_id: int):
+    """»Ingen egnede kandidater lige nu«: the opening leaves the start page's unassessed list
+    while the mark holds (:mod:`.none_suitable`). A one-time form (:mod:`portal.once`): sent
+    twice, it marks once.
+
+    :raise 404: unknown opening.  :raise 403: not a consultant who may assess it.
+    """
+    opening = _none_suitable_opening(opening_id)
+    back = url_for("candidates.ranking", opening_id=opening.id, _anchor="ingen-egnede")
+    form = NoneSuitableForm()
+    if not form.validate_on_submit():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        flash("Markeringen er ikke gemt: " + "; ".join(errors), "error")
+        keep_form(_NONE_SUITABLE_FORM.format(opening.id), MultiDict({"reason": form.reason.data or "",
+                                                                     "error": "; ".join(errors)}))
+        return redirect(back)
+    sent = once.claim(back)
+    if sent.repeated:
+        flash("Opslaget er allerede markeret fra denne formular.", "info")
+        return redirect(sent.url)
+    try:
+        none_suitable.mark(opening, current_user, form.reason.data)
+    except none_suitable.Refused as err:
+        once.release(sent)
+        flash(f"Markeringen er ikke gemt: {err}", "error")
+        return redirect(back)
+    db.session.commit()
+    once.done(sent, back)
+    flash(f"»{opening.title}« er markeret »Ingen egnede kandidater lige nu« og er taget af listen over "
+          f"opslag uden vurdering i op til {none_suitable.HOLD_DAYS} dage.", "success")
+    return redirect(back)
+
+
+@bp.post("/opslag/<int:opening_id>/ingen-egnede/fortryd")
+@consultant_required
+def undo_none_suitable(opening_id: int):
+    """Undo the mark: the opening is back on the unassessed list at once.
+
+    :raise 404: unknown opening.  :raise 403: not a consultant who may assess it.
+    """
+    opening = _none_suitable_opening(opening_id)
+    back = url_for("candidates.ranking", opening_id=opening.id, _anchor="ingen-egnede")
+    if not StepForm().validate_on_submit():
+        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
+    elif none_suitable.undo(opening, current_user):
+        db.session.commit()
+        flash(f"Markeringen er fortrudt: »{opening.title}« står igen på listen over opslag uden vurdering.",
+              "success")
+    else:
+        flash("Opslaget var ikke markeret (længere).", "info")
+    return redirect(back)
+
+
+def _none_suitable_page(opening: Opening) -> dict:
+    """The ranking page's part for the mark: the mark in force, whether this user may mark or
+    undo, and the form (with a refused reason kept)."""
+    allowed = none_suitable.may_mark(current_user, opening)
+    markable = none_suitable.markable(opening)  # open, nobody assessed: else the mark says nothing
+    # staff only (the page is the job centre's), never the company
+    mark = none_suitable.current(opening) if markable else None
+    kept = kept_form(_NONE_SUITABLE_FORM.format(opening.id)) if allowed else None
+    form = NoneSuitableForm(formdata=None, data={"reason": (kept or {}).get("reason", "")[:none_suitable.MAX_REASON_LENGTH]})
+    return {"none_suitable_mark": mark, "none_suitable_allowed": allowed,
+            "none_suitable_markable": allowed and markable,
+            "none_suitable_form": form, "none_suitable_error": (kept or {}).get("error", ""),
+            "none_suitable_form_id": once.new_id(), "none_suitable_hold_days": none_suitable.HOLD_DAYS,
+            "none_suitable_max": none_suitable.MAX_REASON_LENGTH}

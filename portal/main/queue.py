@@ -51,6 +51,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer, selectinload
 
+from ..candidates import none_suitable
 from ..candidates.situation import NOTHING, CurrentPlacement, situations
 from ..citizens import danish_order
 from ..citizens.queries import has_active_vk, incomplete_caseload, matching_facts, without_active_vk
@@ -170,18 +171,21 @@ class UnassessedOpening:
     created_at: datetime
 
 
-def unassessed_openings(user: User) -> list[UnassessedOpening]:
+def unassessed_openings(user: User, now: datetime | None = None) -> list[UnassessedOpening]:
     """The open openings of the companies whose VK is ``user`` for which nobody has taken a
     decision on any citizen: no proposal at all, neither approved nor rejected nor waiting
     ("proposed", which is on its citizen's VK's list already), oldest first (review BG 8).
 
     The VK is told of a new opening (a notice) and finds it under »Opslag og kandidater«; this
     keeps it on the work queue until somebody has assessed a candidate on its ranking page. A
-    decision by anyone (another consultant ranking it too) takes it off."""
+    decision by anyone (another consultant ranking it too) takes it off, and so does a mark
+    »Ingen egnede kandidater lige nu« while it holds (:mod:`portal.candidates.none_suitable`,
+    review BK 6): until it is undone, the opening is edited, or after 14 days."""
     rows = db.session.execute(
         sa.select(Opening.id, Opening.title, Company.name, Opening.created_at).join(Company)
         .where(Company.consultant_id == user.id, Opening.status == "open",
-               ~sa.exists().where(Proposal.opening_id == Opening.id))
+               ~sa.exists().where(Proposal.opening_id == Opening.id),
+               ~none_suitable.in_force(now or clock.utcnow()))
         .order_by(Opening.created_at, Opening.id))
     return [UnassessedOpening(*row) for row in rows]
 
@@ -525,7 +529,8 @@ def for_consultant(user: User, today: date) -> dict:
     # A consent with a company answer is the answer's line already ("Godkend profilen og del navnet").
     answered = {a.proposal.id for a in answers}
     to_share = [p for p in consented_to_share(user, today) if p.id not in answered and p.id not in held]
-    talks = interviews_to_arrange(user, clock.utcnow(), held)
+    now = clock.utcnow()
+    talks = interviews_to_arrange(user, now, held)
     # Where each line's citizen is placed elsewhere: one statement for the three lists.
     found = situations({p.citizen_id for p in pending} | {a.proposal.citizen_id for a in answers}
                        | {i.proposal.citizen_id for i in talks} | {p.citizen_id for p in to_share}, today)
@@ -537,7 +542,9 @@ def for_consultant(user: User, today: date) -> dict:
         "today": today,
         "caseload": caseload,
         "pending_proposals": [noted(p) for p in pending],
-        "unassessed_openings": unassessed_openings(user),
+        "unassessed_openings": unassessed_openings(user, now),
+        # off that list while a mark »Ingen egnede kandidater lige nu« holds: named under it
+        "none_suitable": none_suitable.marked_for(user, now),
         "team_without_vk": team_without_vk(user),
         "to_share": [noted(p) for p in to_share],
         "on_done_openings": on_done_openings(user),

@@ -10,7 +10,7 @@ from .handoff import Interview, MailMessage, Notification
 from .held import HeldForm
 from .hotline import HotlineDuty, HotlineMessage, HotlineRequest
 from .jobs import JobRun
-from .openings import EligibilityRule, EligibilityVersion, Opening
+from .openings import EligibilityRule, EligibilityVersion, Opening, OpeningNoneSuitable
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
 from .proposals import Consent, Proposal, ProposalAnswer, ProposalDisclosure
@@ -23,6 +23,6 @@ __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
     "AuditEvent", "AuditRetentionWindow", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "DeploymentFact", "EligibilityRule", "EligibilityVersion",
     "EmbeddingCacheEntry", "HeldForm", "HotlineDuty", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
-    "JobGoal", "JobRun", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
+    "JobGoal", "JobRun", "MailMessage", "Notification", "LoginAttempt", "Opening", "OpeningNoneSuitable", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
     "SuccessStory", "FigureSnapshot", "ProposalAnswer", "ProposalDisclosure", "UserDeactivation", "VkChange",
 ]

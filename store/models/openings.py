@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
-from .accounts import Company
+from .accounts import Company, User
 from .base import UTCDateTime, enum_of, utcnow
 from .vocab import BENEFIT_GROUPS, OPENING_KINDS, OPENING_STATUSES
 
@@ -88,3 +88,34 @@ class EligibilityVersion(db.Model):
     version: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+
+# The longest reason a consultant gives for »Ingen egnede kandidater lige nu«.
+NONE_SUITABLE_REASON_LENGTH = 300
+
+
+class OpeningNoneSuitable(db.Model):
+    """A consultant's mark »Ingen egnede kandidater lige nu« on an open opening (review BK 6):
+    who, when and why, and the opening's ``version`` then. It takes the opening off the
+    unassessed list of the start page while it holds (``portal.candidates.none_suitable``): not
+    undone, the opening not edited since (same version), and younger than the hold period.
+
+    Job-centre only: never shown to the company, nor in the API, nor does it touch the opening.
+    Rows are never deleted by the portal (the history of marks is the record); an undo fills in
+    ``undone_at`` and ``undone_by_id``. They go with the opening (``ON DELETE CASCADE``).
+    ``reason`` is the consultant's free text (checked for CPR numbers on entry).
+    """
+
+    __tablename__ = "opening_none_suitable"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(sa.ForeignKey("opening.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(NONE_SUITABLE_REASON_LENGTH))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opening_version: Mapped[int]
+    undone_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    undone_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
+    undone_by: Mapped[Optional[User]] = relationship(foreign_keys=[undone_by_id])

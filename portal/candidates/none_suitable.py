@@ -1,0 +1,148 @@
+"""»Ingen egnede kandidater lige nu«: a consultant clears an opening off the unassessed list
+without a decision on a candidate (review BK 6).
+
+The start page lists the open openings of the consultant's companies that nobody has assessed
+(:func:`portal.main.queue.unassessed_openings`). A consultant who looked at the ranking and
+found nobody suitable marks the opening, with a short reason; the mark is a row of its own
+(:class:`store.models.OpeningNoneSuitable`: who, when, why).
+
+The rule, kept simple and said on the ranking page: a mark holds while
+
+- it is not undone (any consultant who may mark the opening may undo it),
+- the opening is not edited after it (its ``version`` is the one marked; any change of the
+  opening, by the company or the job centre, brings it back: new requirements, new candidates),
+- and for :data:`HOLD_DAYS` at most (new citizens are indexed all the time).
+
+Whichever ends first puts the opening back on the list. Who may mark (:func:`may_mark`): a
+consultant who is the company's VK, or on the same team as the company's VK (the pair who would
+assess it); never the company, which does not see the mark at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from store import clock
+from store.models import Company, Opening, OpeningNoneSuitable, Proposal, User
+from store.models.openings import NONE_SUITABLE_REASON_LENGTH
+
+HOLD_DAYS = 14
+HOLD = timedelta(days=HOLD_DAYS)
+MAX_REASON_LENGTH = NONE_SUITABLE_REASON_LENGTH
+
+
+class Refused(ValueError):
+    """The mark or the undo is not made; ``str()`` says why, in Danish."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A mark in force, for the ranking page."""
+
+    id: int
+    by: str
+    marked_at: datetime
+    reason: str
+    returns_at: datetime
+
+    @property
+    def returns_on(self) -> date:
+        """The (Danish) day the opening is back on the list, unless it is edited before."""
+        return self.returns_at.astimezone(clock.LOCAL).date()
+
+
+def in_force(now: datetime, opening=Opening):
+    """SQL: ``opening`` (the Opening entity or an alias) has a mark in force at ``now``."""
+    return sa.exists().where(OpeningNoneSuitable.opening_id == opening.id,
+                             OpeningNoneSuitable.undone_at.is_(None),
+                             OpeningNoneSuitable.opening_version == opening.version,
+                             OpeningNoneSuitable.marked_at > now - HOLD)
+
+
+def current(opening: Opening, now: datetime | None = None) -> Mark | None:
+    """The opening's mark in force at ``now`` (default: now), or None."""
+    now = now or clock.utcnow()
+    row = db.session.scalars(
+        sa.select(OpeningNoneSuitable).options(joinedload(OpeningNoneSuitable.user))
+        .where(OpeningNoneSuitable.opening_id == opening.id, OpeningNoneSuitable.undone_at.is_(None),
+               OpeningNoneSuitable.opening_version == opening.version,
+               OpeningNoneSuitable.marked_at > now - HOLD)
+        .order_by(OpeningNoneSuitable.marked_at.desc(), OpeningNoneSuitable.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return Mark(row.id, row.user.name if row.user else "en tidligere bruger", row.marked_at, row.reason,
+                row.marked_at + HOLD)
+
+
+def may_mark(user: User, opening: Opening) -> bool:
+    """A consultant who is the opening's company's VK, or on the VK's team."""
+    if user.role != "consultant" or not user.is_active:
+        return False
+    vk_id = opening.company.consultant_id if opening.company else None
+    if vk_id is None:
+        return False
+    if vk_id == user.id:
+        return True
+    if user.team_id is None:
+        return False
+    return db.session.scalar(sa.select(User.team_id).where(User.id == vk_id)) == user.team_id
+
+
+def markable(opening: Opening) -> bool:
+    """The opening is one the mark is for: open, and nobody has a proposal on it (the
+    unassessed list's own rule)."""
+    return opening.status == "open" and not db.session.scalar(
+        sa.select(sa.exists().where(Proposal.opening_id == opening.id)))
+
+
+def mark(opening: Opening, user: User, reason: str, now: datetime | None = None) -> OpeningNoneSuitable:
+    """Mark ``opening`` »Ingen egnede kandidater lige nu« for ``user`` with ``reason`` (checked
+    by the form: required, short, no CPR number). Added to the session; the caller commits.
+
+    :raise Refused: not open, already assessed, or marked already (by a colleague meanwhile).
+    """
+    now = now or clock.utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Skriv en kort begrundelse.")
+    if opening.status != "open":
+        raise Refused("Opslaget er ikke åbent, så det står ikke på listen over opslag uden vurdering.")
+    if not markable(opening):
+        raise Refused("Der er allerede taget stilling til en kandidat på opslaget, så det står ikke på "
+                      "listen over opslag uden vurdering.")
+    if (found := current(opening, now)) is not None:
+        raise Refused(f"Opslaget er allerede markeret af {found.by}.")
+    row = OpeningNoneSuitable(opening_id=opening.id, user_id=user.id, reason=reason[:MAX_REASON_LENGTH],
+                              marked_at=now, opening_version=opening.version)
+    db.session.add(row)
+    return row
+
+
+def undo(opening: Opening, user: User, now: datetime | None = None) -> bool:
+    """Undo the opening's mark in force (it is back on the list at once). False: there was
+    none (expired, the opening edited, or undone already). The caller commits."""
+    now = now or clock.utcnow()
+    found = current(opening, now)
+    if found is None:
+        return False
+    done = db.session.execute(
+        sa.update(OpeningNoneSuitable)
+        .where(OpeningNoneSuitable.id == found.id, OpeningNoneSuitable.undone_at.is_(None))
+        .values(undone_at=now, undone_by_id=user.id))
+    return done.rowcount == 1
+
+
+def marked_for(user: User, now: datetime | None = None) -> list[tuple[Opening, Mark]]:
+    """The open openings of the companies whose VK is ``user`` that a mark in force keeps off
+    the unassessed list (the start page names them under it), oldest first."""
+    now = now or clock.utcnow()
+    openings = db.session.scalars(
+        sa.select(Opening).join(Company).options(joinedload(Opening.company))
+        .where(Company.consultant_id == user.id, Opening.status == "open",
+               ~sa.exists().where(Proposal.opening_id == Opening.id), in_force(now))
+        .order_by(Opening.created_at, Opening.id)).all()
+    return [(o, m) for o in openings if (m := current(o, now)) is not None]
