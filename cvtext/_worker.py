@@ -1,9 +1,9 @@
 """Sandboxed PDF and DOCX text extraction, run as a child process by :mod:`cvtext.extract`.
 
-Protocol: ``python -I _worker.py KIND MODE MAX_PARTS MAX_CHARS MEMORY_MB CPU_S`` with the
-file's bytes on stdin. KIND is ``pdf`` or ``docx``; MAX_PARTS is the page limit of a PDF or
-the paragraph limit of a DOCX. MODE is ``probe`` (open, check encryption and size) or
-``extract`` (also extract text). Exactly one JSON object is written to stdout:
+Protocol: ``python -I _worker.py KIND MAX_PARTS MAX_CHARS MEMORY_MB CPU_S`` with the file's
+bytes on stdin. KIND is ``pdf`` or ``docx``; MAX_PARTS is the page limit of a PDF or the
+paragraph limit of a DOCX. The file is opened, checked (encryption, size) and its text
+extracted. Exactly one JSON object is written to stdout:
 ``{"ok": true, "text": str, "parts": int}`` or ``{"ok": false, "code": str, "detail": str}``.
 
 The parser (pypdf, or lxml for DOCX) is imported first (trusted code), then the resource
@@ -76,15 +76,13 @@ def _open_pdf(data: bytes):  # -> PdfReader | dict
     return reader
 
 
-def _pdf(data: bytes, mode: str, max_pages: int, max_chars: int) -> dict[str, object]:
+def _pdf(data: bytes, max_pages: int, max_chars: int) -> dict[str, object]:
     reader = _open_pdf(data)
     if isinstance(reader, dict):
         return reader
     pages = len(reader.pages)
     if pages > max_pages:
         return _fail("too_many_pages", f"{pages} pages > {max_pages}")
-    if mode == "probe":
-        return {"ok": True, "text": "", "parts": pages}
     parts: list[str] = []
     total = 0
     for page in reader.pages:
@@ -96,7 +94,7 @@ def _pdf(data: bytes, mode: str, max_pages: int, max_chars: int) -> dict[str, ob
     return {"ok": True, "text": "\n\n".join(parts), "parts": pages}
 
 
-def _docx(data: bytes, mode: str, max_paragraphs: int, _max_chars: int) -> dict[str, object]:
+def _docx(data: bytes, max_paragraphs: int, _max_chars: int) -> dict[str, object]:
     body = docx_body(data)
     if isinstance(body, dict):
         return body
@@ -109,8 +107,6 @@ def _docx(data: bytes, mode: str, max_paragraphs: int, _max_chars: int) -> dict[
             paragraphs += 1
             if paragraphs > max_paragraphs:
                 return _fail("too_many_paragraphs", f"more than {max_paragraphs} paragraphs")
-    if mode == "probe":
-        return {"ok": True, "text": "", "parts": paragraphs}
     texts = [docx_text(part) for part in (*headers, body, *footers)]
     return {"ok": True, "text": "\n".join(dict.fromkeys(t for t in texts if t.strip())),
             "parts": paragraphs}
@@ -244,8 +240,8 @@ def _classify(kind: str, exc: Exception) -> dict[str, object]:
 
 def main(argv: list[str]) -> int:
     """Run one extraction; always exit 0 after writing a JSON result if at all possible."""
-    kind, mode = argv[1], argv[2]
-    max_parts, max_chars, memory_mb, cpu_s = map(int, argv[3:7])
+    kind = argv[1]
+    max_parts, max_chars, memory_mb, cpu_s = map(int, argv[2:6])
     try:
         _load_parser(kind)
     except ImportError as exc:
@@ -254,7 +250,7 @@ def main(argv: list[str]) -> int:
     _limit_resources(memory_mb, cpu_s)
     data = sys.stdin.buffer.read()
     try:
-        result = _PARSERS[kind](data, mode, max_parts, max_chars)
+        result = _PARSERS[kind](data, max_parts, max_chars)
     except (MemoryError, ImportError) as exc:
         # The parser is loaded already; a late (lazy) import failing means mmap hit the cap.
         result = _fail("too_complex", f"memory limit reached ({type(exc).__name__})")

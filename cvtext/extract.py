@@ -20,7 +20,6 @@ clear request to re-save is safer than guessing encodings.
 
 Typical use at upload: call :func:`extract_text` once (it validates fully), store the file
 and text; on :class:`ExtractionError` show ``message_da`` and log ``str(error)``.
-:func:`validate_upload` is for storing a file without needing its text yet.
 """
 
 from __future__ import annotations
@@ -173,41 +172,26 @@ def detect_type(data: bytes, filename: str) -> str:
     raise ExtractionError("bad_type", f"content is not {expected}")
 
 
-def validate_upload(data: bytes, filename: str, limits: ExtractLimits = ExtractLimits()) -> str:
-    """Check an upload fully without keeping its text; call before storing a file.
-
-    PDFs and DOCX files are opened in the sandboxed child (encryption, page or paragraph
-    count, parseability) after the structural checks. Text is not extracted.
-
-    Returns:
-        The type, "pdf", "docx" or "txt".
-
-    Raises:
-        ExtractionError: see :func:`detect_type`, plus "too_large", "zip_bomb",
-            "zip_slip", "xxe", "truncated", "corrupt", "too_many_pages",
-            "too_many_paragraphs", "too_complex", "timeout".
-    """
-    kind = _validate_static(data, filename, limits)
-    if kind in _SANDBOXED:
-        _run_worker(data, limits, kind, "probe")
-    return kind
-
-
 def extract_text(data: bytes, filename: str, limits: ExtractLimits = ExtractLimits()) -> str:
     """Validate an upload and return its text, whitespace-normalised.
+
+    PDFs and DOCX files are opened in the sandboxed child (encryption, page or paragraph
+    count, parseability) after the structural checks, and their text is read there.
 
     Returns:
         NFC text without bidi/zero-width controls, at most ``limits.max_text_chars``
         characters (longer text is cut, not refused).
 
     Raises:
-        ExtractionError: everything :func:`validate_upload` raises, plus "no_text" when
+        ExtractionError: see :func:`detect_type`, plus "too_large", "zip_bomb", "zip_slip",
+            "xxe", "truncated", "corrupt", "too_many_pages", "too_many_paragraphs",
+            "too_complex", "timeout"; and "no_text" when
             the file holds no text (e.g. a scanned PDF), and "too_little_text" when it holds
             less than :data:`MIN_TEXT_CHARS` characters besides page numbers (»x«, »CV«, a
             scan with only »Side 1«). Both messages depend on the file's type.
     """
     kind = _validate_static(data, filename, limits)
-    raw = _run_worker(data, limits, kind, "extract") if kind in _SANDBOXED else _decode_text(data)
+    raw = _run_worker(data, limits, kind) if kind in _SANDBOXED else _decode_text(data)
     text = normalise_text(raw, limits.max_text_chars)
     if not text:
         raise ExtractionError("no_text", f"no text found in {kind}", kind=kind)
@@ -382,16 +366,16 @@ def _looks_utf16(data: bytes) -> bool:
 _SANDBOXED = ("pdf", "docx")
 
 
-def _worker_command(kind: str, mode: str, limits: ExtractLimits) -> list[str]:
+def _worker_command(kind: str, limits: ExtractLimits) -> list[str]:
     cpu_s = math.ceil(limits.parse_timeout_s) + 1
     max_parts = limits.max_pdf_pages if kind == "pdf" else limits.max_docx_paragraphs
     return [
-        sys.executable, "-I", str(_WORKER), kind, mode, str(max_parts),
+        sys.executable, "-I", str(_WORKER), kind, str(max_parts),
         str(limits.max_text_chars), str(limits.parse_memory_mb), str(cpu_s),
     ]
 
 
-def _run_worker(data: bytes, limits: ExtractLimits, kind: str, mode: str) -> str:
+def _run_worker(data: bytes, limits: ExtractLimits, kind: str) -> str:
     """Run the sandboxed parser child for ``kind``; return its text or raise its error code.
 
     Raises:
@@ -403,7 +387,7 @@ def _run_worker(data: bytes, limits: ExtractLimits, kind: str, mode: str) -> str
     label = kind.upper()
     # New session, so a timeout kills the whole process group and leaves no orphans.
     process = subprocess.Popen(
-        _worker_command(kind, mode, limits), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        _worker_command(kind, limits), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:

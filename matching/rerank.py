@@ -712,12 +712,6 @@ class RerankModel:
         return relevance, shares, raw, max(-relevance, min(1.0 - relevance, delta))  # within [0, 1]
 
 
-def learned_relevance(model: RerankModel | None, values: Mapping[str, float]) -> float:
-    """The relevance the ranking uses for a pair: hand-set, plus the model's adjustment."""
-    relevance = float(values["relevance"])
-    return relevance if model is None else round(relevance + model.adjust(values).delta, 6)
-
-
 @dataclass(frozen=True)
 class LearnedMatch(Match):
     """A ``Match`` the learned model adjusted; ``learned`` says by how much and why."""

@@ -59,12 +59,6 @@ def clear_token(user: User) -> None:
     user.set_password_expires = None
 
 
-def consume_token(user: User, token: str) -> bool:
-    """Use up ``token`` for ``user`` in the caller's transaction; True only for the one winner
-    (:func:`consume_digest`)."""
-    return consume_digest(user, _digest(token))
-
-
 def consume_digest(user: User, digest: str) -> bool:
     """Use up the token whose SHA-256 is ``digest`` for ``user`` in the caller's transaction;
     True only for the one winner.

@@ -168,12 +168,8 @@ def _text_problem(value: str, limit: int, citizen: Citizen | None = None) -> str
     return None
 
 
-SEEN_FIELD = "approved_seen"  # the form's hidden field: the approval its page showed
-
-
-def approval_mark(proposal: Proposal) -> str:
-    """The approval a page shows, for its form (:data:`SEEN_FIELD`): its time, "" for none."""
-    return proposal.profile_approved_at.isoformat() if proposal.profile_approved_at else ""
+# The form's hidden field: the approval its page showed (its time in ISO format, "" for none).
+SEEN_FIELD = "approved_seen"
 
 
 class ProfileReplaced(TransitionError):
@@ -209,7 +205,7 @@ def approve(proposal: Proposal, user: User, profile: Profile, seen: str | None =
     """Store ``profile`` as approved by ``user`` for the company (audited, committed).
 
     The contact details the citizen agreed to (set with the consent) are kept. ``seen`` is the
-    approval the form's page showed (:func:`approval_mark`; None: a form from before it, not
+    approval the form's page showed (:data:`SEEN_FIELD`; None: a form from before it, not
     checked): a newer one (a colleague's) is not replaced silently (review BH 10).
 
     Raises:

@@ -173,13 +173,6 @@ def remind_at(due: datetime, minutes: int) -> datetime:
         day -= timedelta(days=1)
 
 
-def response_minutes(created: datetime, first_response: datetime | None) -> int | None:
-    """Whole minutes from the request to the first reply (None before a reply)."""
-    if first_response is None:
-        return None
-    return max(0, int((as_utc(first_response) - as_utc(created)).total_seconds() // 60))
-
-
 def response_text(due: datetime, response: datetime | None) -> str:
     """How a reply stood to its target, in office time, as the lists show it: "2 timer før
     fristen", "1 arbejdsdag 3 timer efter fristen", "ved fristen"; "efter fristen" for a late

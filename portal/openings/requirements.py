@@ -84,9 +84,10 @@ def newly_unfit(opening: Opening, data) -> Preview:
 
 
 def remark(opening: Opening, changed: list[str], today: date,
-           before: OpeningProfile | None = None) -> list[Proposal]:
+           before: OpeningProfile | None = None) -> tuple[list[Proposal], list[Proposal]]:
     """After a change of ``opening``'s requirements (already set on it): mark the candidates the
-    change leaves behind, clear the mark of those it fits again (the caller commits).
+    change leaves behind, clear the mark of those it fits again (the caller commits;
+    :func:`apply_change` also tells their consultants).
 
     ``before`` is the opening's profile before the change: a candidate who broke a hard limit
     already then (the citizen's hours lowered, a move) is not the change's doing and is not
@@ -94,14 +95,9 @@ def remark(opening: Opening, changed: list[str], today: date,
     previews (review Z 2). Without it, every candidate the opening does not fit is marked.
 
     Returns:
-        The candidates marked now that were not marked before.
+        (marked, lifted): the candidates marked now that were not marked before, and those
+        whose mark it cleared.
     """
-    return _remark(opening, changed, today, before)[0]
-
-
-def _remark(opening: Opening, changed: list[str], today: date,
-            before: OpeningProfile | None) -> tuple[list[Proposal], list[Proposal]]:
-    """:func:`remark`, also returning the candidates whose mark it cleared: (marked, lifted)."""
     fields = [name for name in changed if name in REQUIREMENT_FIELDS]
     if not fields:
         return [], []
@@ -193,7 +189,7 @@ def apply_change(opening: Opening, changed: list[str], today: date, before: Open
     Returns:
         The candidates marked now (:func:`remark`).
     """
-    left, lifted = _remark(opening, changed, today, before)
+    left, lifted = remark(opening, changed, today, before)
     notify_consultants(opening, left, changed, by_company=by_company)
     notify_lifted(opening, lifted, by_company=by_company)
     return left

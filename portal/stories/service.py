@@ -209,16 +209,6 @@ def withdraw_story(story: SuccessStory) -> SuccessStory:
     return story
 
 
-def named_parts(text: str, citizen: Citizen | None) -> list[str]:
-    """The words of ``text`` that name ``citizen`` (see :mod:`.names`), as written.
-
-    Parts of the name are split on spaces and hyphens, so "Hansen-Møller" also catches
-    "Hansen". An anonymised citizen has no name left to protect (and "Anonymiseret borger"
-    must not block the word "borger").
-    """
-    return [hit.word for hit in _name_hits(text, citizen)]
-
-
 def health_words(text: str) -> list[str]:
     """The words of ``text`` that give away health details or limitations, as written, each once."""
     return health_words_in(text)
@@ -237,6 +227,8 @@ def _check_health(data: StoryData) -> None:
 
 
 def _name_hits(text: str, citizen: Citizen | None):
+    """Where ``text`` names ``citizen`` (:func:`.names.name_hits`). An anonymised citizen has no
+    name left to protect (and "Anonymiseret borger" must not block the word "borger")."""
     if citizen is None or citizen.anonymised_at is not None:
         return []
     return name_hits(text, citizen.name)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from store.clock import utcnow
 
-__all__ = ["UTCDateTime", "created_column", "enum_of", "utcnow"]
+__all__ = ["UTCDateTime", "enum_of", "utcnow"]
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -49,6 +49,3 @@ def enum_of(vocabulary: dict, name: str) -> sa.Enum:
         validate_strings=True,
     )
 
-
-def created_column() -> sa.Column:
-    return sa.Column(UTCDateTime(), nullable=False, default=utcnow)

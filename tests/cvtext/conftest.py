@@ -29,7 +29,7 @@ def hanging_worker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     """Make PDF and DOCX parsing hang; yields the file where the hung child writes its pid."""
     pid_file = tmp_path / "worker.pid"
 
-    def command(kind: str, mode: str, limits: extract.ExtractLimits) -> list[str]:
+    def command(kind: str, limits: extract.ExtractLimits) -> list[str]:
         return [sys.executable, "-c", _HANGING_WORKER, str(pid_file)]
 
     monkeypatch.setattr(extract, "_worker_command", command)

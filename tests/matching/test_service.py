@@ -14,7 +14,6 @@ from matching.service import (
     MappingSource,
     MatchingService,
     citizen_text,
-    document_for_citizen,
     documents_for_citizens,
     documents_for_openings,
     opening_text,
@@ -209,7 +208,7 @@ def test_ids_the_database_no_longer_has_are_reported_not_ranked(encoder):
 
 
 def test_citizen_document_leads_with_job_goals(encoder):
-    doc = document_for_citizen(CITIZENS["kok"], encoder)
+    [doc] = documents_for_citizens([CITIZENS["kok"]], encoder)
     assert doc.text.startswith("Jobmål: Kok; Køkkenmedhjælper.")
     assert doc.text.count("Jobmål") == 2 and doc.text.endswith("kantine og køkken.")
     assert (doc.kind, doc.id, doc.version) == ("citizen", "kok", 1)

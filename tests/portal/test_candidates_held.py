@@ -32,7 +32,7 @@ def hold(app, world) -> None:
     with app.app_context():
         opening = db.session.get(Opening, world["opening"])
         opening.kind = "fleksjob"
-        assert [p.id for p in requirements.remark(opening, ["kind"], TODAY)] == [world["proposal"]]
+        assert [p.id for p in requirements.remark(opening, ["kind"], TODAY)[0]] == [world["proposal"]]
         db.session.commit()
         assert requirements.is_held(db.session.get(Proposal, world["proposal"]))
 
@@ -208,3 +208,15 @@ def test_a_held_candidate_the_company_declined_is_ended_without_telling_it(app, 
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "opening_done"
     assert told == [] and _company_notices(app, world) == []  # as proposal.ended: neither
+
+
+def test_a_change_back_lifts_the_mark_and_says_whom_it_lifted(app, world):
+    """``remark`` returns both lists (review BN 6: the public one returned only the marked, the
+    production path a private twin with both)."""
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        opening.kind = "virksomhedspraktik"
+        marked, lifted = requirements.remark(opening, ["kind"], TODAY)
+        assert marked == [] and [p.id for p in lifted] == [world["proposal"]]
+        db.session.commit()
+        assert not requirements.is_held(db.session.get(Proposal, world["proposal"]))

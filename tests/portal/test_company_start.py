@@ -297,7 +297,7 @@ def test_a_held_candidate_is_not_counted_as_named(app, client, auth, company, ma
         db.session.add_all([shown, held, _consent(shown, consultant), _consent(held, consultant)])
         db.session.commit()
         opening.hours_min = 8.0
-        assert [p.id for p in requirements.remark(opening, ["hours_min"], TODAY)] == [held.id]
+        assert [p.id for p in requirements.remark(opening, ["hours_min"], TODAY)[0]] == [held.id]
         db.session.commit()
         opening_id = opening.id
     auth.login(company.email)

@@ -165,7 +165,7 @@ def test_a_hold_marked_beside_an_interview_kept_meanwhile_keeps_both(app, world)
     with app.app_context():
         opening, before = _raise_the_hours(world)
         with before_the_first_proposal_write(app, keep_interview(app, world)) as others:
-            marked = [p.id for p in requirements.remark(opening, ["hours_min"], TODAY, before)]
+            marked = [p.id for p in requirements.remark(opening, ["hours_min"], TODAY, before)[0]]
             db.session.commit()
     assert others[0].result() == "declined"
     assert marked == [world["proposal"]]

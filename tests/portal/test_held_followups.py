@@ -32,7 +32,7 @@ def hold(app, world) -> None:
     with app.app_context():
         opening = db.session.get(Opening, world["opening"])
         opening.kind = "fleksjob"
-        assert [p.id for p in requirements.remark(opening, ["kind"], TODAY)] == [world["proposal"]]
+        assert [p.id for p in requirements.remark(opening, ["kind"], TODAY)[0]] == [world["proposal"]]
         db.session.commit()
         assert requirements.is_held(db.session.get(Proposal, world["proposal"]))
 

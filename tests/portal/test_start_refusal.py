@@ -40,7 +40,7 @@ def hold(app, world) -> None:
     with app.app_context():
         opening = db.session.get(Opening, world["opening"])
         opening.hours_min = 15.0
-        assert [p.id for p in requirements.remark(opening, ["hours_min"], TODAY)] == [world["proposal"]]
+        assert [p.id for p in requirements.remark(opening, ["hours_min"], TODAY)[0]] == [world["proposal"]]
         db.session.commit()
 
 
