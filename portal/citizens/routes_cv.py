@@ -270,7 +270,9 @@ def assign(citizen_id: int):
             changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data)
         except service.CitizenChangeError as exc:
             db.session.rollback()
-            form.form_errors.append(exc.message_da)
+            # at the field it is about (review BM 3); the read-only refusal is about the form
+            field = form._fields.get(exc.field) if exc.field else None
+            (field.errors if field is not None else form.form_errors).append(exc.message_da)
         else:
             if changed and glass is not None and _glass_refused(glass, citizen):
                 db.session.rollback()  # nothing is changed without the purpose

@@ -65,7 +65,7 @@ def new():
         except service.CitizenChangeError as exc:
             once.release(sent)
             db.session.rollback()
-            form.vk_id.errors.append(exc.message_da)
+            form._fields.get(exc.field or "vk_id", form.vk_id).errors.append(exc.message_da)
         else:
             if not commit_or_flash(_created_message(citizen)):
                 return _render(form), 409

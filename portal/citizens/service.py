@@ -32,11 +32,13 @@ PROFILE_FIELDS = ("name", "phone", "email", "benefit_group", "hours_available", 
 
 
 class CitizenChangeError(ValueError):
-    """A change the rules refuse; ``message_da`` is shown to the consultant."""
+    """A change the rules refuse; ``message_da`` is shown to the consultant, at the form field
+    ``field`` names when it is about one (None: the form as a whole)."""
 
-    def __init__(self, message_da: str) -> None:
+    def __init__(self, message_da: str, field: str | None = None) -> None:
         super().__init__(message_da)
         self.message_da = message_da
+        self.field = field
 
 
 class JobGoalNeedsConfirmation(CitizenChangeError):
@@ -322,12 +324,12 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
         if privacy.was_erased(db.session, external_id):
             raise ExternalIdRefused(ERASED_ID_MESSAGE)
     if vk is not None and (vk.role != "consultant" or not vk.active):
-        raise CitizenChangeError("Vælg en aktiv konsulent.")
+        raise CitizenChangeError("Vælg en aktiv konsulent.", "vk_id")
     # Never the model's default for a value the caller lost: 0 hours is a hard limit of matching.
     if data.hours_available is None:
-        raise CitizenChangeError("Skriv antal timer (0–80).")
+        raise CitizenChangeError("Skriv antal timer (0–80).", "hours_available")
     if data.max_commute_km is None:
-        raise CitizenChangeError("Skriv hvor langt borgeren kan transportere sig.")
+        raise CitizenChangeError("Skriv hvor langt borgeren kan transportere sig.", "max_commute_km")
     citizen = Citizen(
         external_id=external_id or None, name=clean_line(data.name), phone=clean_line(data.phone),
         email=clean_line(data.email), benefit_group=data.benefit_group,
@@ -485,12 +487,13 @@ def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
     ensure_editable(citizen)
     new_vk, new_adviser = (vk.id if vk else None), (adviser.id if adviser else None)
     # Keeping a (since disabled) caseworker is allowed; a new assignment must be active.
-    for person, current in ((vk, citizen.vk_id), (adviser, citizen.adviser_id)):
+    # Each refusal names its field (review BM 3): the form shows it there and links it in the summary.
+    for person, current, field in ((vk, citizen.vk_id, "vk_id"), (adviser, citizen.adviser_id, "adviser_id")):
         if person is not None and person.id != current and (person.role != "consultant" or not person.active):
-            raise CitizenChangeError("Vælg en aktiv konsulent.")
+            raise CitizenChangeError("Vælg en aktiv konsulent.", field)
     if citizen.vk_id is not None and new_vk != citizen.vk_id and not confirmed:
         raise CitizenChangeError("Du skifter borgerens virksomhedskonsulent. Få skift af sagsbehandler "
-                                 "er et mål i sig selv: bekræft skiftet for at gemme.")
+                                 "er et mål i sig selv: bekræft skiftet for at gemme.", "confirm_vk_change")
     # The citizen's team follows the VK's (as the import sets it), so "Mit team" and the team's
     # figures move with the case; a VK without a team leaves the team as it was.
     new_team = vk.team_id if vk is not None and vk.team_id is not None else citizen.team_id

@@ -3,6 +3,7 @@ version and writes an outbox row and an audit event in one commit; a refused one
 nothing."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -355,7 +356,14 @@ def test_changing_an_existing_vk_needs_confirmation(app, client, auth, make_user
     before = snapshot(app, citizen_id)
     response = client.post(f"/borgere/{citizen_id}/sagsbehandlere",
                            data={"csrf_token": csrf(auth), "vk_id": other.id, "adviser_id": "0"})
-    assert "bekræft skiftet" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "bekræft skiftet" in html
+    # at the checkbox it is about (review BM 3), so the field macro and the summary link it
+    assert re.search(r'<span class="form-error-message" id="confirm_vk_change-error">[^<]*<span class="sr-only">'
+                     r'Fejl:</span>[^<]*bekræft skiftet', html)
+    checkbox = re.search(r'<input[^>]*id="confirm_vk_change"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in checkbox and 'aria-describedby="confirm_vk_change-error"' in checkbox
+    assert "data-jobbro-form-error" not in html
     assert snapshot(app, citizen_id) == before
     client.post(f"/borgere/{citizen_id}/sagsbehandlere", data={
         "csrf_token": csrf(auth), "vk_id": other.id, "adviser_id": "0", "confirm_vk_change": "y"})
@@ -374,6 +382,20 @@ def test_only_active_consultants_can_be_assigned(app, client, auth, make_user, c
         "csrf_token": csrf(auth), "vk_id": ids[who](), "adviser_id": "0"})
     assert "Vælg en af mulighederne på listen" in response.get_data(as_text=True)
     assert snapshot(app, cid) == before
+
+
+def test_a_refused_caseworker_names_the_field_it_is_about(app, make_user, consultant):
+    """Review BM 3: »Vælg en aktiv konsulent.« says which of the two selects is wrong."""
+    retired = make_user("consultant", active=False)
+    cid = make_citizen(app, vk_id=consultant.id)
+    with app.app_context():
+        citizen, vk = db.session.get(Citizen, cid), db.session.get(User, consultant.id)
+        with pytest.raises(service.CitizenChangeError) as refused:
+            service.assign_caseworkers(citizen, vk, db.session.get(User, retired.id), False)
+        assert (refused.value.message_da, refused.value.field) == ("Vælg en aktiv konsulent.", "adviser_id")
+        with pytest.raises(service.CitizenChangeError) as refused:
+            service.assign_caseworkers(citizen, db.session.get(User, retired.id), None, True)
+        assert refused.value.field == "vk_id"
 
 
 def test_a_disabled_vk_can_be_kept_while_the_adviser_changes(app, client, auth, make_user, consultant):
