@@ -83,3 +83,16 @@ def test_the_same_external_id_is_a_duplicate(app):
     with app.app_context():
         [found] = likely_duplicates("Dorte Dublet", external_id="DUP-9")
         assert (found.citizen.id, found.same) == (cid, ("id i fagsystemet",))
+
+
+def test_the_warning_is_announced_as_a_refusal_and_describes_opret_alligevel(app, client, auth, consultant):
+    """Review BM 2b: nothing is saved, so jobbro.js focuses the warning and starts the title with
+    »Fejl:« (``data-jobbro-form-error``), and the »Opret alligevel« tick points at the warning."""
+    import lxml.html
+
+    post(client, auth)
+    tree = lxml.html.fromstring(post(client, auth).get_data(as_text=True))
+    (box,) = tree.xpath("//main//*[@data-jobbro-form-error]")
+    assert "Borgeren findes måske allerede" in box.text_content() and box.get("role") == "alert"
+    (tick,) = tree.xpath("//input[@name='create_anyway']")
+    assert tick.get("aria-describedby") == box.get("id") == "likely-duplicates"
