@@ -141,6 +141,8 @@ def proposal(proposal_id: int):
 UNCONFIRMED_REJECTION = "Sæt kryds ved, at du ved, at fravalget er endeligt."
 _CONSENT_FORM = "proposal-consent:{}"  # a consent refused as recorded meanwhile (review BH 5), per proposal
 _ASSESS_FORM = "proposal-assess:{}"  # a refused decision's fields (formutil.keep_form), per proposal
+# The decision form's fields whose errors the page shows at the field (kept as ``error_<name>``).
+_ASSESS_FIELDS = ("reason", "shared_goal", "confirmed")
 
 
 def _page(item: Proposal, status: int = 200, **forms):
@@ -255,6 +257,9 @@ def _assessment(item: Proposal) -> dict:
             "suggestion": typed.get("shared_goal", suggestion) if decision == "approve" else suggestion,
             "typed_reasons": {decision: typed.get("reason", "")} if decision else {},
             "typed_confirmed": decision == "reject" and typed.get("confirmed") == "y",
+            # the refused decision's errors by field name, shown at the field (review BM 1)
+            "decision_errors": {decision: {name: typed.getlist(f"error_{name}") for name in _ASSESS_FIELDS
+                                           if typed.getlist(f"error_{name}")}} if decision else {},
             # the fact, never which, with the opening's »Mulige skånehensyn« (review AV 4)
             "limitations": limitations.with_limitations([item.citizen_id], current_user).get(item.citizen_id)}
 
@@ -284,33 +289,46 @@ def assess(proposal_id: int):
     if stale := replay.hold("før du træffer beslutningen", _page_url(proposal_id)):
         return stale
     kept = _assess({"proposal_id": proposal_id})
-    return redirect(_page_url(proposal_id) + (f"#reason-{kept}" if kept else ""))
+    # to the refused form, not its first field: the browser would focus the field, and jobbro.js
+    # focuses the form's error summary at its top instead (review BM 1)
+    return redirect(_page_url(proposal_id) + (f"#assess-{kept}" if kept else ""))
 
 
 @replay.replayable("candidates.assess", "Beslutningen om forslaget gemmes")
 @_staff_only
 def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
     """Carry out the decision; on a refusal, keep what was typed for the page (which shows it
-    again) and return the decision whose reason field to go back to."""
+    again) and return the decision whose form to go back to when its fields have errors."""
     item = _proposal(args["proposal_id"])
     form = DecisionForm(**_held(formdata))
 
-    def refuse(message: str | None) -> str | None:
+    def refuse(message: str | None, at_fields: dict[str, list[str]] | None = None,
+               other: list[str] | None = None) -> str | None:
+        """Keep what was typed for the page, which shows it again with the errors ``at_fields``
+        (by field name) at their fields (review BM 1). ``message``, or the ``other`` errors
+        (no field on the page: an unknown decision, an expired form), are flashed at the top.
+        Returns the decision whose form shows errors (the page goes back to it), else None."""
+        decision = form.decision.data if form.decision.data in ("approve", "reject") else None
+        at_fields = {name: errors for name, errors in (at_fields or {}).items() if errors}
+        kept = decision is not None and keep_form(_ASSESS_FORM.format(item.id), MultiDict([
+            ("decision", decision), ("reason", form.reason.data or ""),
+            ("shared_goal", form.shared_goal.data or "" if decision == "approve" else ""),
+            ("confirmed", form.confirmed.data or ""),
+            *((f"error_{name}", error) for name, errors in at_fields.items() for error in errors)]))
+        said = [*(other or ()), *(() if kept else (e for errors in at_fields.values() for e in errors))]
+        if said:  # with no form to show them at, the field errors too
+            message = "Beslutningen kunne ikke gemmes: " + "; ".join(said)
         if message:
             flash(message, "error")
-        decision = form.decision.data if form.decision.data in ("approve", "reject") else None
-        if decision:
-            keep_form(_ASSESS_FORM.format(item.id), MultiDict({
-                "decision": decision, "reason": form.reason.data or "",
-                "shared_goal": form.shared_goal.data or "" if decision == "approve" else "",
-                "confirmed": form.confirmed.data or ""}))
-        return decision
+        return decision if at_fields and kept else None
 
-    errors = [] if form.validate() else [e for errors in form.errors.values() for e in errors]
+    valid = form.validate()
+    at_fields = {name: list(getattr(form, name).errors) for name in _ASSESS_FIELDS}
     if form.decision.data == "reject" and form.confirmed.data != "y":
-        errors.append(UNCONFIRMED_REJECTION)  # a rejection is final: the box on the form says so
-    if errors:
-        return refuse("Beslutningen kunne ikke gemmes: " + "; ".join(errors))
+        at_fields["confirmed"].append(UNCONFIRMED_REJECTION)  # a rejection is final: the box on the form says so
+    if not valid or any(at_fields.values()):
+        return refuse(None, at_fields, [e for name, errors in form.errors.items()
+                                        if name not in _ASSESS_FIELDS for e in errors])
     reason = form.reason.data.strip()
     if form.decision.data == "reject":
         if not _step(lambda: proposals.reject(item, current_user, reason), "Forslaget er fravalgt."):
@@ -325,9 +343,13 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
         if refused:
             return refuse(refused)
 
-    def approve() -> None:
+    try:  # a jobmål that is not one of the citizen's is said at its field, as the reason's errors
         shared = proposals.check_shared_goal(form.shared_goal.data or "", item.citizen,
                                              proposals.matched_goals(item))
+    except proposals.TransitionError as err:
+        return refuse(None, {"shared_goal": [str(err)]})
+
+    def approve() -> None:
         proposals.approve(item, current_user, reason)
         if shared:
             proposals.set_shared_goal(item, current_user, shared)

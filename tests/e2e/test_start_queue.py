@@ -44,7 +44,7 @@ def test_consultant_works_through_the_queue(page, live_app, password_hash):
     page.get_by_test_id("queue-forslag").get_by_test_id("queue-row").first.get_by_role("link").click()
     expect(page.get_by_test_id("next-steps")).to_contain_text("venter på din vurdering", use_inner_text=True)
     reject = page.get_by_test_id("assess-reject")
-    reject.get_by_label("Begrundelse").fill("Passer ikke til opslaget lige nu")
+    reject.get_by_label("Begrundelse for at fravælge").fill("Passer ikke til opslaget lige nu")
     reject.get_by_label("Jeg ved, at fravalget er endeligt").check()
     reject.get_by_role("button", name="Fravælg").click()
     page.get_by_text("Forslaget er fravalgt.").wait_for()

@@ -360,7 +360,9 @@ def test_an_invalid_held_form_is_reported_after_the_confirmation(app, client, au
     post(client, world, "vurdering", decision="reject", reason="")
     confirm(client, world)
     assert proposal_row(app, world).status == "proposed"
-    assert "Beslutningen kunne ikke gemmes" in page_of(client, world)
+    html = page_of(client, world)  # the errors at the fields of the decision that was held
+    assert 'data-testid="assess-error-summary"' in html and "Forslaget er ikke fravalgt" in html
+    assert re.search(r'id="reason-reject-error"[^>]*>.*Skriv en kort begrundelse\.', html)
 
 
 def test_a_wrong_password_carries_out_nothing(app, client, auth, world):
@@ -532,7 +534,7 @@ def test_a_refused_decision_on_a_waiting_proposal_keeps_what_was_typed(app, clie
     set_status(app, world["proposal"], "proposed")
     auth.login(world["consultant"].email)
     response = post(client, world, "vurdering", decision="reject", reason="   ", confirmed="y")
-    assert response.headers["Location"].endswith(f"/kandidater/forslag/{world['proposal']}#reason-reject")
+    assert response.headers["Location"].endswith(f"/kandidater/forslag/{world['proposal']}#assess-reject")
     assert proposal_row(app, world).status == "proposed"
     html = page_of(client, world)
     assert "Skriv en kort begrundelse." in html

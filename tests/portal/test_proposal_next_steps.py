@@ -79,8 +79,9 @@ def test_a_proposed_proposal_is_rejected_with_a_reason(app, client, auth, world)
         assert db.session.get(Proposal, world["proposal"]).status == "proposed"  # a reason is required
     # a rejection is final: refused until the box saying so is ticked; both errors at once, the input kept
     client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": ""})
-    assert "Skriv en kort begrundelse.; Sæt kryds ved, at du ved, at fravalget er endeligt." in client.get(
-        f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    refused = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert re.search(r'id="reason-reject-error"[^>]*>.*Skriv en kort begrundelse\.', refused)
+    assert re.search(r'id="reject-confirmed-error"[^>]*>.*Sæt kryds ved, at du ved, at fravalget er endeligt\.', refused)
     client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": "For langt væk"})
     again = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert "Sæt kryds ved" in again and re.search(r'id="reason-reject" [^>]*value="For langt væk"', again)
