@@ -2,7 +2,7 @@
 tokens list every request and read, answer, close and take over (``POST …/take-over``, the web's
 »Overtag henvendelsen«) those their user may read without a purpose.
 
-Access is the web's (:func:`portal.hotline.routes._load`: another company's request is 404),
+Access is the web's (:func:`portal.hotline.access.load_request`: another company's request is 404),
 need-to-know included (:mod:`portal.hotline.need_to_know`): a request about a placement outside
 the token user's case is listed with ``subject`` null, and its thread is refused (403, both to
 read and to answer), since the purpose the web asks first has no place in an API; an
@@ -29,7 +29,7 @@ from .. import audit
 from ..extensions import db
 from ..hotline import need_to_know, service, sla
 from ..hotline.forms import CloseForm, MessageForm, RequestForm
-from ..hotline.routes import _load
+from ..hotline.access import load_request
 from . import common, forms, guard, placements, problems
 
 UNKNOWN_PLACEMENT = ("Ukendt forløb for jeres virksomhed. Brug id'et på et af jeres igangværende forløb "
@@ -170,11 +170,11 @@ def _thread_check() -> None:
     if current_user.role == "integration":
         problems.abort(403, INTEGRATION_WRITE)
     if current_user.role != "company":
-        _refuse_outside_case(_load(request.view_args["request_id"]))
+        _refuse_outside_case(load_request(request.view_args["request_id"]))
 
 
 def _read(request_id: int) -> HotlineRequest:
-    found = _load(request_id)
+    found = load_request(request_id)
     _refuse_outside_case(found)
     if current_user.role != "company" and found.placement is not None:
         # The thread may hold health details: log the read first (fail-closed), as the web does.

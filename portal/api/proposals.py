@@ -6,7 +6,7 @@ A company sees exactly what its opening page shows (:func:`portal.openings.servi
 allow-list: a per-opening pseudonym, the approved jobmål, hours; the name only once released
 with a live consent, audited as on the web). No match band, as on the page (review BG 5): the
 band is the consultant's ranking aid, so only the job centre's keys get ``similarity_band``.
-Access is the web's own check (:func:`portal.interviews.routes.load_proposal`, through
+Access is the web's own check (:func:`portal.interviews.access.load_proposal`, through
 :func:`shown_proposal` for the read and every write): another company's proposal, or one not
 shared, is 404 and logged; the company's own candidate that is no longer current is 410 and not
 logged (review BK 1).
@@ -27,7 +27,7 @@ from .. import audit
 from .. import proposals as rules
 from ..extensions import db
 from ..interviews import service as interviews
-from ..interviews.routes import NoLongerCurrent, load_proposal
+from ..interviews.access import NoLongerCurrent, load_proposal
 from .. import proposals_hold
 from ..openings import service as openings
 from ..openings.responses import ResponseForm
@@ -311,11 +311,11 @@ GONE_WRITE_HELP = ("Kandidaten var delt med virksomheden, men er ikke længere a
 
 
 def shown_proposal(proposal_id: int) -> Proposal:
-    """The proposal, if the caller may act on it (:func:`portal.interviews.routes.load_proposal`),
+    """The proposal, if the caller may act on it (:func:`portal.interviews.access.load_proposal`),
     for every API endpoint on one proposal, the read and the writes alike.
 
     A company's own candidate it was shown that is no longer current (the web's
-    :func:`portal.interviews.routes.no_longer_current`, the rule of
+    :func:`portal.interviews.access.no_longer_current`, the rule of
     :func:`portal.openings.service.no_longer_relevant`: consent withdrawn, or ended or the opening
     done after the approval) is an ordinary moment, not an authorisation failure: 410 with
     :data:`NO_LONGER_RELEVANT`, no audit row, nothing written (review BK 1, as the web's BH 4).

@@ -1,8 +1,9 @@
 """Routes under /hotline: companies file requests; consultants answer them.
 
 Company users only ever reach their own company's requests (another company's is 404);
-consultants and administrators reach all, but a request about a placement outside their case
-only after giving a purpose (:mod:`.need_to_know`). Every state change is a POST with CSRF.
+consultants and administrators reach all (:mod:`.access`, shared with the API), but a request
+about a placement outside their case only after giving a purpose (:mod:`.need_to_know`). Every
+state change is a POST with CSRF.
 """
 from __future__ import annotations
 
@@ -10,26 +11,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, company_filter, once
-from ..access import admin_required, company_required, get_owned_or_404
+from ..access import admin_required, company_required
 from ..extensions import db
 from ..i18n import format_date
 from store.models import Company, HotlineRequest, User
 from . import bp, duty, lists, need_to_know, service, sla
+from .access import load_request
 from ..notifications.service import shorten
 from .forms import SUBJECT_MAX, CloseForm, DutyForm, MessageForm, RequestForm
-
-
-def _load(request_id: int) -> HotlineRequest:
-    """The request, if the current user may see it.
-
-    :raise 404: if unknown, or another company's (for company users).
-    """
-    if current_user.role == "company":
-        return get_owned_or_404(HotlineRequest, request_id)
-    found = db.session.get(HotlineRequest, request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.get("/")
@@ -233,7 +222,7 @@ def detail(request_id: int):
 
     :raise 404: if the request is unknown or another company's.
     """
-    found = _load(request_id)
+    found = load_request(request_id)
     if _outside_case(found):
         return _purpose_page(found)
     return _render_detail(found)
@@ -248,7 +237,7 @@ def read_with_purpose(request_id: int):
 
     :raise 404: if the request is unknown or another company's.
     """
-    found = _load(request_id)
+    found = load_request(request_id)
     if not _outside_case(found):  # no glass to break
         return redirect(url_for("hotline.detail", request_id=request_id))
     form = need_to_know.PurposeForm()
@@ -272,7 +261,7 @@ def message(request_id: int):
 
     :raise 404: if the request is unknown or another company's.
     """
-    found = _load(request_id)
+    found = load_request(request_id)
     glass = _glass(found)
     if glass is None:  # not sent from a thread read through the glass: nothing is sent
         return _purpose_page(found, status=403)
@@ -342,7 +331,7 @@ def take_over(request_id: int):
     :raise 404: if the request is unknown.
     :raise 400: without a valid CSRF token (CSRFProtect).
     """
-    found = _load(request_id)
+    found = load_request(request_id)
     if current_user.role not in service.STAFF_ROLES:
         abort(403)
     glass = _glass(found)
@@ -374,7 +363,7 @@ def close(request_id: int):
     :raise 404: if the request is unknown or another company's.
     :raise 400: without a valid CSRF token.
     """
-    found = _load(request_id)
+    found = load_request(request_id)
     staff = current_user.role != "company"
     form = _close_form(found, formdata=request.form)
     valid = form.validate_on_submit()

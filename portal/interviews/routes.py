@@ -3,94 +3,29 @@
 A company user acts for the company side on its own opening's visible proposals (anything
 else is 404); consultants and administrators act for the job centre. The rules live in
 :mod:`.service`; these views validate the form, call it and redirect back to the page the
-user came from (the company's candidate page or the consultant's proposal page).
+user came from (the company's candidate page or the consultant's proposal page). Who may act
+on a proposal is :mod:`.access`'s (shared with the API).
 """
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
-from .. import audit
 from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from .. import proposals_hold
-from ..proposals import (OPENING_DONE, VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released,
-                         sharing_refusal, shown_to_company)
+from ..proposals import OPENING_DONE, TransitionError, active_consent, identity_released, sharing_refusal
 from store.models import Interview, Proposal
 from . import answer_confirm, bp, service
+from .access import STEP_NOT_SAVED, NoLongerCurrent, left_behind, load_proposal, unsent_texts
 from .forms import OfferForm, OutcomeForm, StepForm
 
 booking_required = roles_required("company", "consultant", "admin")
 _OFFER_FORM = "interview-offer:{}"  # the kept times form (portal.formutil.keep_form), per proposal
 _OUTCOME_FORM = "interview-outcome:{}"  # the kept outcome form, per proposal
 
-# Review BH 4: a company sending an answer or an interview step for a candidate of its own opening
-# that it was shown, and that stopped being current while it typed (the case closed, the opening
-# filled, the consent withdrawn), is no authorisation failure: it goes back to the opening, is
-# told so (never why, never a name), and finds the text it typed there to copy.
-ANSWER_NOT_SAVED = "Kandidaten er ikke længere aktuel; jeres svar er ikke gemt."
-STEP_NOT_SAVED = "Kandidaten er ikke længere aktuel; det, I sendte, er ikke gemt."
-_UNSENT_FORM = "unsent-no-longer-current:{}"  # the texts typed (portal.formutil.keep_form), per opening
-
-
-class NoLongerCurrent(Exception):
-    """The company's own candidate it was shown is no longer current (:func:`no_longer_current`)."""
-
-    def __init__(self, proposal: Proposal) -> None:
-        super().__init__(proposal.id)
-        self.proposal = proposal
-
-
-def no_longer_current(proposal: Proposal) -> bool:
-    """The company was shown ``proposal`` and it is no longer current: its consent withdrawn, or
-    ended after the consultant approved it (the rule of
-    :func:`portal.openings.service.no_longer_relevant`, which lists it on the opening's page)."""
-    return proposal.status == "withdrawn" or (
-        proposal.status not in VISIBLE_TO_COMPANY and shown_to_company(proposal))
-
-
-def load_proposal(proposal_id: int, opening_id: int | None = None, *, left: bool = False) -> Proposal:
-    """The proposal, if the current user may act on it (and it is on ``opening_id`` when given).
-
-    :raise NoLongerCurrent: with ``left``, for a company user: a candidate of its own opening it
-        was shown that is no longer current (the view says so, :func:`left_behind`; not logged
-        as an authorisation failure).
-    :raise 404: unknown id or another opening's proposal; for a company user also another
-        company's opening or a proposal it cannot see.
-    """
-    proposal = db.session.get(Proposal, proposal_id)
-    if opening_id is not None and proposal is not None and proposal.opening_id != opening_id:
-        proposal = None
-    if proposal is not None and current_user.role != "company":
-        return proposal
-    if (left and proposal is not None and proposal.opening.company_id == current_user.company_id
-            and no_longer_current(proposal)):
-        raise NoLongerCurrent(proposal)
-    if (proposal is None or proposal.opening.company_id != current_user.company_id
-            or proposal.status not in VISIBLE_TO_COMPANY):
-        audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")
-        abort(404)
-    return proposal
-
-
-def left_behind(proposal: Proposal, message: str, typed: dict[str, str]):
-    """Back to the opening of ``proposal`` (no longer current), told ``message``; ``typed`` (label ->
-    text) is kept for the opening's page to show, to be copied (:func:`unsent_texts`)."""
-    flash(message, "error")
-    kept = [(label, text) for label, text in typed.items() if text and text.strip()]
-    if kept and keep_form(_UNSENT_FORM.format(proposal.opening_id), MultiDict(kept)):
-        return redirect(url_for("openings.detail", opening_id=proposal.opening_id, _anchor="ikke-gemt"))
-    return redirect(url_for("openings.detail", opening_id=proposal.opening_id, _anchor=f"kandidat-{proposal.id}"))
-
-
-@bp.app_template_global("unsent_texts")
-def unsent_texts(opening_id: int) -> list[tuple[str, str]]:
-    """What the company typed for a candidate of ``opening_id`` that stopped being current, as
-    (label, text), once, right after :func:`left_behind`; else empty."""
-    kept = kept_form(_UNSENT_FORM.format(opening_id))
-    return list(kept.items(multi=True)) if kept is not None else []
+bp.add_app_template_global(unsent_texts, "unsent_texts")
 
 
 @bp.errorhandler(NoLongerCurrent)

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..formutil import DanishForm, Required, choices, clean_text, keep_form, kept_form, no_cpr, no_hidden_characters
 from ..interviews import service as interviews
 from ..interviews.answer_confirm import confirm_page, confirmed
-from ..interviews.routes import ANSWER_NOT_SAVED, left_behind, no_longer_current
+from ..interviews.access import ANSWER_NOT_SAVED, left_behind, no_longer_current
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp, requirements

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.interviews.routes import ANSWER_NOT_SAVED, STEP_NOT_SAVED
+from portal.interviews.access import ANSWER_NOT_SAVED, STEP_NOT_SAVED
 from store import clock
 from store.models import AuditEvent, Interview, Proposal
 from tests.portal.proposal_fixtures import MARKER, add_interview, disclosed_world
