@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from store.models import Citizen, Opening, Proposal
 from tests.conftest import user_factory
+from tests.imports.files import citizen_row, csv_bytes
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,30 @@ def test_a_success_message_at_the_top_takes_the_focus(page, live_app, password_h
     expect(messages).to_contain_text("er oprettet")
     expect(messages).to_be_focused()
     assert not page.title().startswith("Fejl")
+
+
+def test_an_import_refused_or_reported_is_read_out(page, live_app, password_hash, tmp_path):
+    """Review BM 2a: a refused file's box takes the focus and the title starts »Fejl:«; a dry run's
+    report takes the focus at its heading, the title unchanged."""
+    admin = user_factory(live_app, password_hash)("admin")
+    login(page, admin.email)
+    page.get_by_test_id("start-page").wait_for()
+    bad, good = tmp_path / "forkert.csv", tmp_path / "borgere.csv"
+    bad.write_text("navn;foo\nHans;1\n", encoding="utf-8")
+    good.write_bytes(csv_bytes([citizen_row("A1")]))
+    form = page.get_by_test_id("import-citizens")
+    for path, refused in ((bad, True), (good, False)):
+        page.goto("/admin/import/")
+        title = page.title()
+        form.get_by_label("Fil (CSV UTF-8 eller Excel .xlsx)").set_input_files(path)
+        form.get_by_role("button", name="Kør").click()
+        page.get_by_test_id("import-report").wait_for()
+        if refused:
+            box = page.get_by_test_id("import-refused")
+            expect(box).to_contain_text("Filen er afvist. Intet er gemt.")
+            expect(box).to_be_focused()
+            assert page.title() == f"Fejl: {title}"
+        else:
+            expect(page.locator("#report-heading")).to_be_focused()
+            expect(page.locator("#report-heading")).to_have_text("Tørkørsel af borgere.csv")
+            assert page.title() == title

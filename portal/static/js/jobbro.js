@@ -288,21 +288,23 @@ function focusKept(element) {
 // which goes first: a form with field errors has its summary focused instead). A page opened at
 // an anchor (an answer saved goes back to its candidate's card, far down the page) gets the
 // messages there, after the card's heading, not at the top out of sight. Nothing moves when
-// something else already has the focus (review AT 5, 6).
+// something else already has the focus (review AT 5, 6). A page that shows what the step did in
+// its own place (an import's report) marks where to start reading with data-jobbro-outcome,
+// focused like a success message when nothing above applies (review BM 2a).
 function announceMessages(root) {
   if (document.activeElement && document.activeElement !== document.body) {
     return;
   }
   var refusal = root.querySelector("main [data-jobbro-form-error]");
   var flashes = root.querySelector("main [data-jobbro-flashes]");
-  var target = refusal || flashes;
+  var target = refusal || flashes || root.querySelector("main [data-jobbro-outcome]");
   if (!target) {
     return;
   }
   if (target === flashes) {
     moveToAnchor(flashes);
   }
-  if (refusal || flashes.querySelector('[data-jobbro-flash="error"]')) {
+  if (refusal || (target === flashes && flashes.querySelector('[data-jobbro-flash="error"]'))) {
     if (document.title.indexOf("Fejl: ") !== 0) {
       document.title = "Fejl: " + document.title;
     }
