@@ -61,7 +61,7 @@ def _refused(citizen, message: str | None = None, **forms):
 
 def _blame(form, exc: CitizenChangeError) -> None:
     """Show a refusal at the field it is about (a text unfit for the audit log), else atop the form."""
-    target = getattr(form, getattr(exc, "field", ""), None)
+    target = getattr(form, exc.field, None) if exc.field else None
     if target is not None:
         target.errors = [*target.errors, exc.message_da]
     else:
