@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..placements.service import not_cancelled_clause
+from ..placements.service import active_clause
 from store.models import Citizen, Company, Placement
 
 
@@ -59,10 +59,11 @@ NOTHING = Situation()
 def situations(citizen_ids: Iterable[int], today: date) -> dict[int, Situation]:
     """Each citizen's closed-case date and current placements, in one statement.
 
-    A placement counts while it runs on ``today`` or is agreed to start later: not ended (no
-    end date, or one after today; the rule closing a case uses,
-    :func:`portal.citizens.case.active_placement_ids`) and not cancelled before its start (end
-    reason "aflyst", its end date the planned start: :func:`portal.placements.service.is_cancelled`).
+    A placement counts while it runs on ``today`` or is agreed to start later, by the portal's one
+    rule (:func:`portal.placements.service.active_clause`, which closing a case and every company
+    screen use too, review BN 2): not ended (no end date, one after today, or today with no end
+    registered: its last day) and not cancelled before its start (end reason "aflyst":
+    :func:`portal.placements.service.is_cancelled`).
     They come in the order they started, so the first is the one the citizen is in now.
 
     Args:
@@ -75,8 +76,7 @@ def situations(citizen_ids: Iterable[int], today: date) -> dict[int, Situation]:
     ids = sorted({int(i) for i in citizen_ids})
     if not ids:
         return {}
-    running = sa.and_(Placement.citizen_id == Citizen.id,
-                      sa.or_(Placement.end_date.is_(None), Placement.end_date > today), not_cancelled_clause())
+    running = sa.and_(Placement.citizen_id == Citizen.id, active_clause(today))
     rows = db.session.execute(
         sa.select(Citizen.id, Citizen.case_closed, Placement.id, Placement.kind, Company.name,
                   Placement.start_date, Placement.opening_id)

@@ -43,6 +43,7 @@ from store.clock import today as local_today
 from store.models import AuditEvent, CaseClosure, Citizen, Placement, User
 from store.models.vocab import CASE_CLOSE_REASONS
 from store.outbox import record_change
+from ..placements.service import active_clause
 from ..privacy import erase_citizen
 from . import case_endings, recipients
 from .forms import audit_text_problem, clean_line
@@ -70,13 +71,12 @@ class ActivePlacementError(CitizenChangeError):
 
 
 def active_placement_ids(citizen_id: int, on: date) -> list[int]:
-    """Ids of the citizen's placements still running on ``on`` (no end date, or a later one;
-    a placement cancelled before its start never runs)."""
+    """Ids of the citizen's placements still running (or planned) on ``on``, by the portal's one
+    rule (:func:`portal.placements.service.active_clause`, review BN 2): no end date, or a later
+    one, or ``on`` is its last day with no end registered (»Slutter i dag«); a placement cancelled
+    before its start never runs."""
     return list(db.session.scalars(
-        sa.select(Placement.id).where(
-            Placement.citizen_id == citizen_id,
-            Placement.not_cancelled(),
-            sa.or_(Placement.end_date.is_(None), Placement.end_date > on))
+        sa.select(Placement.id).where(Placement.citizen_id == citizen_id, active_clause(on))
         .order_by(Placement.id)))
 
 

@@ -142,8 +142,11 @@ def is_active(placement: Placement, today: date) -> bool:
     and the end date has come, today included: the placement's page then says "Afsluttet"
     (``templates/placements/_status.html``). An end registered ahead (up to a month) keeps it
     active until that day; an end date of today without a reason is its last day ("Slutter i
-    dag"). A cancelled placement (:func:`is_cancelled`) is never active. Every company screen
-    and the API's ``active`` use this rule (:func:`active_clause`).
+    dag"). A cancelled placement (:func:`is_cancelled`) is never active. Every company screen,
+    the API's ``active``, closing a case (:func:`portal.citizens.case.active_placement_ids`) and
+    the consultant's »I forløb nu« (:func:`portal.candidates.situation.situations`) use this rule
+    (:func:`active_clause`); write no copy of it (review BN 2: two copies said "ended" on the
+    last day).
     """
     if is_cancelled(placement):
         return False

@@ -46,6 +46,35 @@ def test_a_card_names_the_placement_the_citizen_is_in(app, client, auth, world):
     assert len(reads) == 1, "one statement for every card"
 
 
+def test_a_card_names_the_placement_on_its_last_day(app, client, auth, world):  # noqa: F811
+    """Review BN 2: ending today with no end registered is the placement's last day, running by the
+    one rule (:func:`portal.placements.service.is_active`) the company sees; the card says so. Once
+    registered as ended today, it is no current placement, on the card or for the company."""
+    from portal.candidates.situation import situation
+    from portal.placements.service import is_active
+    from tests.clock import TODAY
+
+    anna = world["ids"]["Anna Lagerbæk"]
+    with app.app_context():
+        other = Company(name="Bostedet Solbakken", cvr="37777777", postcode="8722")
+        db.session.add(other)
+        db.session.flush()
+        placement = Placement(citizen_id=anna, company_id=other.id, kind="virksomhedspraktik",
+                              start_date=date(2026, 10, 30), end_date=TODAY, weekly_hours=10)
+        db.session.add(placement)
+        db.session.commit()
+        placement_id = placement.id
+        assert is_active(placement, TODAY) and situation(anna, TODAY).placement.id == placement_id
+    auth.login(world["consultant"].email)
+    card = _card(client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True), anna)
+    assert "I forløb nu: Virksomhedspraktik hos Bostedet Solbakken" in " ".join(re.sub(r"<[^>]+>", "", card).split())
+    with app.app_context():
+        ended = db.session.get(Placement, placement_id)
+        ended.end_reason = "forloeb_slut"
+        db.session.commit()
+        assert not is_active(ended, TODAY) and situation(anna, TODAY).placement is None
+
+
 def test_the_decided_table_shows_the_companys_answer(app, client, auth, world):  # noqa: F811
     with app.app_context():
         db.session.add(Proposal(citizen_id=world["ids"]["Bo Omsorg"], opening_id=world["opening_id"],

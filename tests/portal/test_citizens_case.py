@@ -161,6 +161,32 @@ def test_close_is_refused_while_a_placement_runs_with_a_link_to_it(app, client, 
     assert close(client, auth, cid).status_code == 302
 
 
+def test_close_is_refused_on_the_placements_last_day_until_its_end_is_registered(app, client, auth, cid, make_user):
+    """Review BN 2: an end date of today with no end reason is the placement's last day
+    (»Slutter i dag«), running by the one rule every screen uses; the case cannot close under it.
+    Registered as ended today (an end reason), it has ended and the case may close."""
+    from portal.citizens.case import active_placement_ids
+    from portal.placements.service import is_active
+
+    company_user = make_user("company")
+    with app.app_context():
+        placement = Placement(citizen_id=cid, company_id=company_user.company_id, kind="smaajob",
+                              start_date=date(2025, 5, 1), end_date=TODAY, weekly_hours=5)
+        db.session.add(placement)
+        db.session.commit()
+        pid = placement.id
+        assert is_active(placement, TODAY) and active_placement_ids(cid, TODAY) == [pid]
+    before = snapshot(app, cid)
+    response = close(client, auth, cid)
+    assert response.status_code == 400 and "aktivt forløb" in response.get_data(as_text=True)
+    assert snapshot(app, cid) == before
+    with app.app_context():
+        db.session.get(Placement, pid).end_reason = "forloeb_slut"
+        db.session.commit()
+        assert not is_active(db.session.get(Placement, pid), TODAY) and active_placement_ids(cid, TODAY) == []
+    assert close(client, auth, cid).status_code == 302
+
+
 def test_reopen_of_an_open_case_is_a_clear_error(app, client, auth, cid):
     response = client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth), "reason": "Fejl"})
     assert response.status_code == 400 and "Sagen er ikke afsluttet" in response.get_data(as_text=True)
