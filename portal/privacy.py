@@ -239,9 +239,27 @@ def forget_erasure(session: Session, external_id: str, *, user=None) -> bool:
     return True
 
 
-def _expired(cutoff: date) -> sa.ColumnElement[bool]:
-    """Closed before ``cutoff`` and not yet anonymised."""
-    return sa.and_(Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None))
+def days_text(days: int) -> str:
+    """A retention period as a Dane would say it: whole years as years ("5 år"), else days.
+    The privacy notice (:mod:`portal.main.about`) and the art. 15 export both state periods so."""
+    if days > 0 and days % 365 == 0:
+        return f"{days // 365} år"
+    return "1 dag" if days == 1 else f"{days} dage"
+
+
+def anonymised_on(case_closed: date, retention_days: int) -> date:
+    """The day retention anonymises a case closed on ``case_closed``: the day after the
+    ``retention_days`` after the closing have passed (a case is kept that many whole days).
+    :func:`anonymise_expired` and the art. 15 export's »Anonymiseres« both use it (review BN 5)."""
+    return case_closed + timedelta(days=retention_days + 1)
+
+
+def _expired(today: date, retention_days: int) -> sa.ColumnElement[bool]:
+    """Closed, due for anonymisation on ``today`` (:func:`anonymised_on` is ``today`` or before)
+    and not yet anonymised."""
+    last_closed = today - (anonymised_on(today, retention_days) - today)  # the latest closing day due
+    return sa.and_(Citizen.case_closed.is_not(None), Citizen.case_closed <= last_closed,
+                   Citizen.anonymised_at.is_(None))
 
 
 # An ordinary job or a fleksjob with no end day is employment, not a measure the job centre runs:
@@ -294,8 +312,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         _block_external_id(session, earlier, "anonymised")
     # Citizens anonymised before their shared profiles and consents were ended there: ended here.
     _end_sharing(session, sa.select(Citizen.id).where(Citizen.anonymised_at.is_not(None)), today)
-    cutoff = today - timedelta(days=retention_days)
-    citizens = session.scalars(sa.select(Citizen).where(_expired(cutoff), Citizen.restricted.is_(False),
+    citizens = session.scalars(sa.select(Citizen).where(_expired(today, retention_days), Citizen.restricted.is_(False),
                                                         ~_running_placement(today)))
     count = 0
     for citizen in citizens:
@@ -455,17 +472,15 @@ def _tell_companies(citizen: Citizen) -> None:
 def restricted_kept(session: Session, *, today: date, retention_days: int) -> int:
     """How many cases past the retention period :func:`anonymise_expired` keeps because their
     processing is restricted (held back until the restriction is lifted)."""
-    cutoff = today - timedelta(days=retention_days)
     return session.scalar(sa.select(sa.func.count(Citizen.id)).where(
-        _expired(cutoff), Citizen.restricted.is_(True))) or 0
+        _expired(today, retention_days), Citizen.restricted.is_(True))) or 0
 
 
 def running_kept(session: Session, *, today: date, retention_days: int) -> int:
     """How many cases past the retention period :func:`anonymise_expired` keeps because one of
     their placements still runs (not restricted ones: :func:`restricted_kept` counts those)."""
-    cutoff = today - timedelta(days=retention_days)
     return session.scalar(sa.select(sa.func.count(Citizen.id)).where(
-        _expired(cutoff), Citizen.restricted.is_(False), _running_placement(today))) or 0
+        _expired(today, retention_days), Citizen.restricted.is_(False), _running_placement(today))) or 0
 
 
 def prune_operational(session: Session, *, now: datetime, notification_days: int, mail_days: int) -> tuple[int, int]:

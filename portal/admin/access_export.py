@@ -19,7 +19,7 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   says) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
-- the retention: when the case is anonymised (``RETENTION_DAYS`` after closing), and when a
+- the retention: when the case is anonymised (the day after ``RETENTION_DAYS`` after closing, :func:`portal.privacy.anonymised_on`), and when a
   replaced CV version is deleted (:mod:`portal.citizens.cv_versions`).
 
 The result is plain data (dicts and lists with Danish keys, dates as ``date``/``datetime``):
@@ -663,20 +663,14 @@ def _access_log(citizen_id: int) -> list[dict]:
              "Formål og detaljer": row.purpose_label or None, "Resultat": row.result_label} for row in rows]
 
 
-def _days(days: int) -> str:
-    if days > 0 and days % 365 == 0:
-        return f"{days // 365} år"
-    return "1 dag" if days == 1 else f"{days} dage"
-
-
 def _retention(citizen: Citizen, retention_days: int) -> dict:
     if citizen.case_closed is not None:
-        when = citizen.case_closed + timedelta(days=retention_days)
+        when = privacy.anonymised_on(citizen.case_closed, retention_days)
         case = (f"Sagen blev afsluttet {format_date(citizen.case_closed)}. Oplysningerne anonymiseres "
-                f"{format_date(when)} ({_days(retention_days)} efter afslutningen).")
+                f"{format_date(when)} ({privacy.days_text(retention_days)} efter afslutningen).")
     else:
         when = None
-        case = (f"Sagen er åben. Oplysningerne anonymiseres {_days(retention_days)} efter, at sagen er afsluttet.")
+        case = (f"Sagen er åben. Oplysningerne anonymiseres {privacy.days_text(retention_days)} efter, at sagen er afsluttet.")
     # portal.privacy._running_placement (review Extra B), as the privacy notice says it
     case += (" Følger jobcentret da stadig et forløb i en virksomhed (et forløb til sin slutdato, eller et uden "
              "slutdato, som virksomheden stadig indberetter timer for, men ikke et ordinært job eller fleksjob), "
@@ -684,7 +678,7 @@ def _retention(citizen: Citizen, retention_days: int) -> dict:
     if citizen.restricted:
         case += " Behandlingen er begrænset: oplysningerne gemmes, til begrænsningen ophæves."
     return {"Sagens oplysninger": case, "Anonymiseres": when,
-            "Tidligere CV-versioner": (f"Et CV, der er erstattet af et nyere, slettes {_days(cv_versions.keep_days())} "
+            "Tidligere CV-versioner": (f"Et CV, der er erstattet af et nyere, slettes {privacy.days_text(cv_versions.keep_days())} "
                                        "efter, medmindre en virksomhed har det efter borgerens samtykke; så slettes det, "
                                        "når samtykket ophører."),
             "Adgangsloggen": "Adgangsloggen slettes ikke sammen med sagen. Den rummer numre, ikke navne."}

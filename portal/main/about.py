@@ -6,19 +6,12 @@ from collections.abc import Mapping
 from datetime import date
 
 from ..auth import relogin, replay
-from ..privacy import FIGURES_REACH_MONTHS
+from ..privacy import FIGURES_REACH_MONTHS, days_text
 from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).
 PRIVACY_REVIEWED = date(2026, 12, 6)
 ACCESSIBILITY_REVIEWED = date(2026, 12, 5)
-
-
-def days_text(days: int) -> str:
-    """A number of days as a Dane would say it: whole years as years ("5 år"), else days."""
-    if days > 0 and days % 365 == 0:
-        return f"{days // 365} år"
-    return "1 dag" if days == 1 else f"{days} dage"
 
 
 def minutes_text(minutes: int) -> str:

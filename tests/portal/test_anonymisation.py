@@ -385,3 +385,20 @@ def test_the_company_is_not_asked_for_an_anonymised_citizens_hours_on_its_pages(
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(HoursLog).where(
             HoursLog.placement_id == ids["placement"])) == 1
+
+
+def test_the_art_15_export_names_the_day_retention_anonymises_the_case(app, uploads, make_user):
+    """Review BN 5: the export's »Anonymiseres« is the first day retention anonymises the case
+    (privacy.anonymised_on), not the day before it."""
+    from portal.admin import access_export
+    from portal.privacy import anonymised_on
+
+    closed = date(2025, 5, 14)
+    with app.test_request_context():
+        ids = _case(make_user, closed=closed)
+        citizen = db.session.get(Citizen, ids["citizen"])
+        sections = access_export.gather(citizen, retention_days=365, made_by="Test", organisation="Jobcentret")
+        said = next(s for s in sections if s["id"] == "opbevaring")["indhold"]["Anonymiseres"]
+        assert said == anonymised_on(closed, 365) == date(2026, 5, 15)
+        assert anonymise_expired(db.session, uploads, today=said - timedelta(days=1), retention_days=365) == 0
+        assert anonymise_expired(db.session, uploads, today=said, retention_days=365) == 1
