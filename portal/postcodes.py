@@ -53,3 +53,11 @@ def unknown(code: str, builtin: str) -> str:
     if _short():
         return f"{message} Vælg et af disse: {_listed()}."
     return f"{message} Tjek postnummeret, eller vælg et fra listen, der vises, når du skriver."
+
+
+def town_of(postcode: str | None) -> str:
+    """The town of ``postcode`` in the postcode table ("" if unknown), read as matching reads it
+    (:func:`matching.geo.postcode_location`: surrounding spaces ignored), so a page names the town
+    of every postcode the ranking measures from. The one rule for citizens and openings (review BN 5)."""
+    entry = geo.POSTCODES.get((postcode or "").strip())
+    return entry[0] if entry else ""

@@ -48,8 +48,8 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
                                 OPENING_KINDS, PLACEMENT_EVENT_KINDS, PROPOSAL_STATUSES, READINESS_GROUPS, ROLES)
 
-from .. import name_order, privacy, proposals
-from ..citizens import cv_sharing, cv_versions, queries
+from .. import name_order, postcodes, privacy, proposals
+from ..citizens import cv_sharing, cv_versions
 from ..extensions import db
 from ..i18n import format_date
 from ..pseudonyms import pseudonym
@@ -142,7 +142,7 @@ def _section(key: str, title: str, explanation: str, content) -> dict:
 
 
 def _profile(citizen: Citizen, users: _Users) -> dict:
-    town = queries.town_of(citizen.postcode)
+    town = postcodes.town_of(citizen.postcode)
     return {
         "Navn": citizen.name, "Telefon": citizen.phone or None, "E-mail": citizen.email or None,
         "Postnummer": f"{citizen.postcode} {town}".strip() if citizen.postcode else None,

@@ -87,7 +87,7 @@ def detail(opening_id: int):
     opening = _own_opening(opening_id)
     listed = candidate_list.for_opening(opening)  # split and worded as the candidate export (review AM 7)
     return render_template("openings/detail.html", opening=opening,
-                           town=service.town_for(opening.postcode), listed=listed,
+                           town=service.town_of(opening.postcode), listed=listed,
                            status_text=candidate_list.status_text,
                            # a "declined" after the held interview is said as the outcome it was
                            after_interview=interviews.held_among(c.proposal_id for c in listed.shared

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
 from store import clock
@@ -25,6 +24,7 @@ from ..notifications.service import notify, path_for
 from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
                          shown_to_company)
 from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, running_placement_start
+from ..postcodes import town_of
 from ..pseudonyms import pseudonym
 from . import requirements
 
@@ -84,10 +84,8 @@ class OpeningRow:
     candidates: CandidateCount | None  # None: no proposal yet
 
 
-def town_for(postcode: str) -> str:
-    """The town name of a postcode in ``matching.geo.POSTCODES`` ("" if unknown)."""
-    entry = POSTCODES.get(postcode or "")
-    return entry[0] if entry else ""
+# The town of an opening's postcode: the one rule of portal.postcodes (portal.api.openings calls it so).
+town_for = town_of
 
 
 def list_for_company(company_id: int) -> list[OpeningRow]:
@@ -98,7 +96,7 @@ def list_for_company(company_id: int) -> list[OpeningRow]:
         .order_by(order, Opening.created_at.desc(), Opening.id.desc())
     ).all()
     counts = candidate_counts(company_id)
-    return [OpeningRow(o, town_for(o.postcode), counts.get(o.id)) for o in openings]
+    return [OpeningRow(o, town_of(o.postcode), counts.get(o.id)) for o in openings]
 
 
 def _pair_placement(*where: sa.ColumnElement[bool]) -> sa.Exists:

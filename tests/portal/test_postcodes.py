@@ -325,3 +325,18 @@ def test_no_alert_when_every_record_is_in_the_table(app, client, auth, make_user
     assert "Alle borgere med åben sag har et postnummer fra listen." in page
     auth.switch_to(make_user("consultant").email)
     assert client.get("/admin/postnumre").status_code == 403
+
+
+@pytest.mark.parametrize("stored", ["8000", " 8000", "8000 "])
+def test_a_postcode_names_the_same_town_for_citizens_and_openings(app, stored):
+    """Review BN 5 (with the table the app fixture installs): one rule (portal.postcodes.town_of), read as matching reads the postcode (spaces
+    ignored), so the opening's page and the API name the town the ranking measures from, as the
+    citizen's page and the art. 15 export do."""
+    from portal import postcodes
+    from portal.citizens import queries
+    from portal.openings import service
+
+    assert geo.postcode_location(stored) == geo.postcode_location("8000")
+    assert service.town_for(stored) == service.town_of(stored) == postcodes.town_of(stored) == "Aarhus C"
+    assert queries.town_of(stored) == "Aarhus C"
+    assert postcodes.town_of(None) == postcodes.town_of("0000") == ""
