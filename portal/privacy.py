@@ -106,6 +106,7 @@ from store.models import (AuditEvent, CaseClosure, Citizen, Consent, HotlineMess
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId, external_id_key
 from store.models.base import utcnow
+from store.models.vocab import EMPLOYMENT_KINDS
 from store.outbox import record_change
 
 ANONYMOUS_NAME = "Anonymiseret borger"
@@ -263,8 +264,7 @@ def _expired(today: date, retention_days: int) -> sa.ColumnElement[bool]:
 
 
 # An ordinary job or a fleksjob with no end day is employment, not a measure the job centre runs:
-# once the case is closed it holds nothing back (review Extra B).
-EMPLOYMENT_KINDS = ("ordinaert", "fleksjob")
+# once the case is closed it holds nothing back (review Extra B): store.models.vocab.EMPLOYMENT_KINDS.
 # An open-ended placement of another kind holds the case back while the company still reports its
 # hours: hours for this month or one of the HOURS_MONTHS_BACK months before it.
 HOURS_MONTHS_BACK = 2

@@ -12,11 +12,11 @@ The stored values stay the placement's true ones (the consultant picks them, and
 """
 from __future__ import annotations
 
-from store.models.vocab import ENDING_REASONS, OPENING_KINDS
+from store.models.vocab import EMPLOYMENT_KINDS, ENDING_REASONS, OPENING_KINDS
 
 # The shown key "job" stands for these stored kinds and end reasons.
 JOB = "job"
-JOB_KINDS = ("ordinaert", "fleksjob")
+JOB_KINDS = EMPLOYMENT_KINDS  # an ordinary job and a fleksjob, as retention counts them (review BN 5)
 JOB_END_REASONS = ("ordinaert_job", "fleksjob")
 
 STORY_KINDS: dict[str, str] = {

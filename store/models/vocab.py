@@ -10,6 +10,12 @@ from matching.vocab import (  # noqa: F401 - re-exported: the one definition
     BENEFIT_GROUPS, COMPANY_BASED_KINDS, OPENING_KINDS, READINESS_GROUPS,
 )
 
+# The opening and placement kinds that are employment (an ordinary job, a fleksjob), not a measure
+# the job centre runs: an open-ended one holds no closed case back from retention
+# (portal.privacy), and a success story shows both as »Job« (portal.stories.shown). One set
+# for both (review BN 5).
+EMPLOYMENT_KINDS: tuple[str, ...] = ("ordinaert", "fleksjob")
+
 OPENING_STATUSES = {
     "draft": "Kladde",
     "open": "Åben",

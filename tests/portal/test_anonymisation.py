@@ -402,3 +402,15 @@ def test_the_art_15_export_names_the_day_retention_anonymises_the_case(app, uplo
         assert said == anonymised_on(closed, 365) == date(2026, 5, 15)
         assert anonymise_expired(db.session, uploads, today=said - timedelta(days=1), retention_days=365) == 0
         assert anonymise_expired(db.session, uploads, today=said, retention_days=365) == 1
+
+
+def test_retention_and_the_stories_read_one_set_of_employment_kinds():
+    """Review BN 5: what retention treats as employment (an open-ended one holds nothing back)
+    is what a story shows as »Job«: one set, of kinds the vocabulary knows."""
+    from portal import privacy
+    from portal.stories import shown
+    from store.models import vocab
+
+    assert privacy.EMPLOYMENT_KINDS is shown.JOB_KINDS is vocab.EMPLOYMENT_KINDS
+    assert set(vocab.EMPLOYMENT_KINDS) <= set(vocab.OPENING_KINDS)
+    assert {shown.kind_label(kind) for kind in vocab.EMPLOYMENT_KINDS} == {"Job"}
