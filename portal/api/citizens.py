@@ -40,7 +40,6 @@ from ..extensions import db
 from ..imports import lookalikes
 from ..imports import service as imports
 from ..imports.citizens import COLUMNS, RowError, validate_citizen
-from ..notifications import assigned
 from . import common, guard, problems
 
 bp = common.blueprint("api_citizens", "citizens", "Borgere efter fagsystemets id (kun jobcentret).")
@@ -454,7 +453,7 @@ def upsert_citizen(args, body, external_id: str):
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
     row = _find(external_id)  # the citizen the upsert updates, by the one rule (review AV 7)
-    existing, caseworkers = (row.version, (row.vk_id, row.adviser_id)) if row is not None else (None, (None, None))
+    existing = row.version if row is not None else None
     if existing is None and privacy.block_reason(db.session, external_id) == "anonymised":
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     common.check_if_match(existing)
@@ -463,19 +462,15 @@ def upsert_citizen(args, body, external_id: str):
         likely = lookalikes.likely(record) if existing is None else []
         if likely and args["lookalikes"] != "create":
             attached = _attachable_or_409(likely, args["lookalikes"])
-            caseworkers = attached.vk_id, attached.adviser_id
             lookalikes.attach(attached, external_id, current_user)
         # A new citizen without a VK goes on the sent team (None: the caller's own), review AV 1.
         outcome = imports.upsert_citizen(db.session, record, actor=current_user,
                                          team_id=team.id if team is not None else None, clear=cleared)
-        if likely and args["lookalikes"] == "create":  # the caller's explicit override, as »Opret alligevel«
-            audit.record("citizen_imported", citizen_id=outcome.entity_id, user=current_user,
-                         purpose="likely duplicate created anyway: Citizen:"
-                                 + ",".join(str(d.citizen.id) for d in likely))
-        if outcome.status != "unchanged":  # told in the same commit, as on the web (review AV 6, AZ 1):
-            # the new VK, the one removed (caseload_removed) and an adviser who stays
-            assigned.announce_assigned(db.session.get(Citizen, outcome.entity_id), old_vk_id=caseworkers[0],
-                                       old_adviser_id=caseworkers[1], by=current_user, tell_others=True)
+        # The new VK, the one removed (caseload_removed) and an adviser who stays are told by the
+        # upsert, in this commit, as on the web (review AV 6, AZ 1, BN 3).
+        if args["lookalikes"] == "create":  # the caller's explicit override, as »Opret alligevel«
+            citizen_service.record_created_anyway(outcome.entity_id, likely, actor=current_user,
+                                                  action="citizen_imported")
         db.session.commit()
     except StaleDataError:  # saved by someone else between our read and this write
         db.session.rollback()

@@ -11,7 +11,6 @@ from .. import audit, merge, name_order
 from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import choices
-from ..notifications import assigned
 from ..errors import render_error
 from matching.redact import redact_cpr
 from store import clock
@@ -265,9 +264,9 @@ def assign(citizen_id: int):
         posted.update(found.take if found is not None else {})
         vk, adviser = (db.session.get(User, posted["vk_id"]) if posted["vk_id"] else None,
                        db.session.get(User, posted["adviser_id"]) if posted["adviser_id"] else None)
-        before = citizen.vk_id, citizen.adviser_id
         try:
-            changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data)
+            # the caseworkers who gain, lose or keep a seat are told by the service (review AV 6, AZ 1, BN 3)
+            changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data, by=current_user)
         except service.CitizenChangeError as exc:
             db.session.rollback()
             # at the field it is about (review BM 3); the read-only refusal is about the form
@@ -278,13 +277,9 @@ def assign(citizen_id: int):
                 db.session.rollback()  # nothing is changed without the purpose
                 audited_read(citizen, "assign")
                 return _assign_page(citizen, form, glass), 400
-            if changed:
-                if glass is not None:
-                    audit.record("caseworkers_break_glass", citizen_id=citizen.id,
-                                 purpose=need_to_know.glass_purpose(glass.purpose.data))
-                # the caseworkers who gain, lose or keep a seat are told (review AV 6, AZ 1)
-                assigned.announce_assigned(citizen, old_vk_id=before[0], old_adviser_id=before[1], by=current_user,
-                                           tell_others=True)
+            if changed and glass is not None:
+                audit.record("caseworkers_break_glass", citizen_id=citizen.id,
+                             purpose=need_to_know.glass_purpose(glass.purpose.data))
             if changed and not commit_or_refuse():  # a save landed while this one was on its way
                 return _assign_refused_while_saving(citizen, form, glass)
             flash(("Sagsbehandlerne er gemt, og din begrundelse er logget." if glass is not None

@@ -50,8 +50,9 @@ def new():
             return _render(form, duplicates=duplicates), 409
         vk = db.session.get(User, form.vk_id.data) if form.vk_id.data else None
         try:
+            # the VK is told, and »Opret alligevel« audited, by the service (review BN 3)
             citizen = service.create_citizen(data, external_id=form.external_id.data or "", vk=vk,
-                                             creator=current_user)
+                                             creator=current_user, created_anyway=duplicates)
         except service.ExternalIdTaken as exc:
             once.release(sent)
             taken = exc.citizen.id if exc.citizen is not None else None

@@ -16,6 +16,7 @@ from matching.redact import contains_cpr
 
 from .. import audit, privacy
 from ..extensions import db
+from ..notifications import assigned
 from ..i18n import format_date
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.citizens import external_id_key
@@ -299,15 +300,42 @@ def likely_duplicates(name: str, *, phone: str = "", email: str = "", external_i
     return found
 
 
+def announce_caseworkers(citizen: Citizen, before: tuple[int | None, int | None], by: User | None) -> int:
+    """Tell the caseworkers of ``citizen`` who gained, lost or kept a seat since ``before`` (VK,
+    adviser), but not ``by``, in the caller's transaction
+    (:func:`portal.notifications.assigned.announce_assigned`, review AV 6, AZ 1).
+
+    The one place a single citizen's caseworkers are told (review BN 3): :func:`create_citizen`
+    and :func:`assign_caseworkers` call it themselves, and so does the import's upsert for the
+    API (:func:`portal.imports.service.upsert_citizen`); an import file tells each VK in one
+    summary instead. Returns how many were told."""
+    return assigned.announce_assigned(citizen, old_vk_id=before[0], old_adviser_id=before[1], by=by,
+                                      tell_others=True)
+
+
+def record_created_anyway(citizen_id: int, likely: list[LikelyDuplicate], *, actor: User | None,
+                          action: str = "citizen_created") -> None:
+    """A citizen created although it looks like ``likely`` (»Opret alligevel« on the web, the
+    API's ``?lookalikes=create``): the override is audited with the citizens it looked like, in
+    the caller's transaction, one way for every path (review BN 3). Nothing when ``likely`` is
+    empty. ``action``: the creation's own action (``citizen_imported`` for the API)."""
+    if likely:
+        audit.record(action, citizen_id=citizen_id, user=actor,
+                     purpose="likely duplicate created anyway: Citizen:" + ",".join(str(d.citizen.id) for d in likely))
+
+
 def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
-                   creator: User | None = None) -> Citizen:
+                   creator: User | None = None, created_anyway: list[LikelyDuplicate] = ()) -> Citizen:
     """A citizen typed in by a consultant ("Opret borger"); jobmål and CV follow on its page.
 
     The team is the VK's; without a VK, the creator's (review AV 1: a citizen on no team is on
     nobody's work list; the import does the same with the importing user's team). An external id, when given, follows the import's and the API's
     rules: never CPR-like (:func:`check_external_id`), unique, and never the id of an erased
     citizen (:func:`portal.privacy.was_erased`). Audited as ``citizen_created`` with an outbox
-    row, like every change; the caller commits.
+    row, like every change; the caller commits. The VK is told (:func:`announce_caseworkers`) in
+    the same transaction, as when the VK is set on the caseworker page (review BN 3).
+    ``created_anyway``: the likely duplicates the creator chose to override (»Opret alligevel«),
+    audited (:func:`record_created_anyway`).
 
     Raises:
         ExternalIdRefused: the external id looks like a CPR number, is taken (ExternalIdTaken: by
@@ -342,6 +370,8 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
     db.session.add(citizen)
     db.session.flush()  # the outbox row and the audit event need the id
     _matching_changed(citizen, "citizen_created", "by hand" + (", external id" if external_id else ""))
+    record_created_anyway(citizen.id, list(created_anyway), actor=creator)
+    announce_caseworkers(citizen, (None, None), creator)
     return citizen
 
 
@@ -473,9 +503,13 @@ def record_cv_deleted(citizen: Citizen, purpose: str) -> None:
 
 
 def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
-                       confirmed: bool) -> bool:
+                       confirmed: bool, *, by: User | None, announce: bool = True) -> bool:
     """Set VK and adviser; the citizen's team becomes the new VK's (when the VK has one).
     Replacing an existing VK needs ``confirmed`` (nærhedsprincip).
+
+    The caseworkers who gain, lose or keep a seat are told, but not ``by``, who made the change
+    (:func:`announce_caseworkers`, review BN 3); ``announce`` False: the caller tells them
+    otherwise (an import file: one summary per VK after the file).
 
     Returns:
         True if anything changed.
@@ -499,9 +533,12 @@ def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
     new_team = vk.team_id if vk is not None and vk.team_id is not None else citizen.team_id
     if (new_vk, new_adviser, new_team) == (citizen.vk_id, citizen.adviser_id, citizen.team_id):
         return False
+    before = citizen.vk_id, citizen.adviser_id
     citizen.vk_id, citizen.adviser_id, citizen.team_id = new_vk, new_adviser, new_team
     _matching_changed(citizen, "citizen_assigned",
                       f"vk:{new_vk or '-'},adviser:{new_adviser or '-'},team:{new_team or '-'}")
+    if announce:
+        announce_caseworkers(citizen, before, by)
     return True
 
 

@@ -342,10 +342,10 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         actor = db.session.get(User, context.actor_id) if context.actor_id else None
         _ensure_transaction()
         attached = None
-        if context.kind == "citizens" and context.lookalikes != "create":
-            likely = lookalikes.likely(record)
+        likely = lookalikes.likely(record) if context.kind == "citizens" else []
+        if likely and context.lookalikes != "create":
             attached = lookalikes.attachable(likely) if context.lookalikes == "attach" else None
-            if likely and attached is None:
+            if attached is None:
                 # One created by an earlier row of this file is named by its external id, never
                 # linked: in a dry run its id belongs to nobody.
                 earlier = {d.citizen.id for d in likely
@@ -357,9 +357,13 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         with db.session.begin_nested():
             if attached is not None:
                 lookalikes.attach(attached, record.external_id, actor)
+            # announce=False: the VKs are told in one summary each after the file (_tell_vks)
             outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder,
-                                      team_id=context.team_id or 0)
+                                      team_id=context.team_id or 0, announce=False)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
+            if likely and context.lookalikes == "create" and outcome.status == "created":
+                # »Opret alligevel« audited as the web's and the API's (review BN 3)
+                citizen_service.record_created_anyway(outcome.entity_id, likely, actor=actor, action="citizen_imported")
     except RowError as exc:
         # The row's CV file is judged too, so a file problem does not wait for the next round.
         cv_problem = (context.archive.problem_for(external_id)

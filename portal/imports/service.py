@@ -165,7 +165,7 @@ EXTERNAL_ID_LABEL = "Eksternt id"  # the column's label (portal.imports.citizens
 
 def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | None,
                    cv_folder: str | None = None, team_id: int | None = None,
-                   clear: Collection[str] = ()) -> Outcome:
+                   clear: Collection[str] = (), announce: bool = True) -> Outcome:
     """Create the citizen with ``record.external_id`` or bring it in line with ``record``.
 
     The jobmål in the record are the citizen's whole list, in priority order. An empty
@@ -179,6 +179,11 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     The citizen is found by :func:`find_citizen`. ``clear`` names optional profile fields whose
     None in the record clears the stored value instead of keeping it (the API's explicit null,
     review BJ 4).
+
+    A new citizen's VK, and the caseworkers of a changed VK, are told as on the web, in the same
+    transaction (:func:`portal.citizens.service.announce_caseworkers`, review BN 3: the API's
+    upsert); ``announce`` False: an import file, which tells each VK in one summary after the file
+    (:func:`portal.imports.runner.run_import`).
 
     Raises:
         RecordRefused: the citizen is restricted or anonymised, or the id is several citizens'
@@ -194,6 +199,8 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)
         audit.record("citizen_imported", citizen_id=citizen.id, purpose="created", user=actor)
+        if announce:
+            citizen_service.announce_caseworkers(citizen, (None, None), actor)
         _flush_or_forget(session, cv_folder, stored)
         return Outcome("created", citizen.id, (), stored)
     try:
@@ -213,7 +220,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         adviser, old_vk = citizen.adviser, citizen.vk_id
         try:
             # The case system is the source of the assignment: its change of VK is confirmed.
-            citizen_service.assign_caseworkers(citizen, vk, adviser, confirmed=True)
+            citizen_service.assign_caseworkers(citizen, vk, adviser, confirmed=True, by=actor, announce=announce)
         except citizen_service.CitizenChangeError as exc:
             raise RecordRefused(exc.message_da, "vk") from None
         changed.append("vk")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.imports.columns import split_list
 from portal.imports.runner import run_import
-from store.models import Citizen
+from store.models import AuditEvent, Citizen
 
 from tests.portal.citizen_fixtures import make_citizen
 
@@ -131,10 +131,15 @@ def test_attach_gives_the_citizen_made_by_hand_the_case_systems_id(app):
 
 
 def test_create_anyway_creates_a_second_citizen(app):
-    _by_hand(app)
+    cid = _by_hand(app)
     report = _run(app, csv_bytes([_dorte_row()], header=DORTE_HEADER), lookalikes="create")
     assert report.counts["created"] == 1
     assert _names(app) == [("Dorte Dublet", None), ("Dorte Dublet", "DUP-9")]
+    with app.app_context():  # the override audited as the web's and the API's (review BN 3)
+        second = db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == "DUP-9"))
+        purposes = db.session.scalars(sa.select(AuditEvent.purpose).where(
+            AuditEvent.citizen_id == second, AuditEvent.action == "citizen_imported")).all()
+    assert f"likely duplicate created anyway: Citizen:{cid}" in purposes
 
 
 @pytest.mark.parametrize("dry_run", [True, False])

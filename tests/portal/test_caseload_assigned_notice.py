@@ -69,6 +69,27 @@ def test_one_notice_for_one_person_made_vk_and_adviser_and_none_when_nothing_cha
     assert len(_notes(app, other.id)) == 1
 
 
+def test_a_citizen_created_on_the_web_tells_its_vk_once(app, client, auth, make_user):
+    """Review BN 3: »Opret borger« tells the VK it names, as the caseworker page, the API and the
+    import do (the service tells, so no path forgets it); the creator who is the VK is not told."""
+    from tests.portal.test_citizens_new import FORM
+
+    admin, vk = make_user("admin"), make_user("consultant", email="vk-ny@jc.dk")
+    _named(app, admin.id, "Maria Pedersen")
+    auth.login(admin.email)
+    response = client.post("/borgere/ny", data={"csrf_token": csrf(auth), **FORM, "vk_id": vk.id})
+    assert response.status_code == 302
+    cid = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    [note] = _notes(app, vk.id)
+    assert note.text == f"Du er sat som VK for borger nr. {cid} af Maria Pedersen." and note.link == f"/borgere/{cid}"
+    assert _notes(app, admin.id) == []
+    auth.logout()
+    auth.login(vk.email)  # a consultant who creates a citizen as its own VK knows
+    mine = client.post("/borgere/ny", data={"csrf_token": csrf(auth), **FORM, "name": "Ole Andersen",
+                                            "email": "ole@eksempel.dk", "phone": "", "vk_id": vk.id})
+    assert mine.status_code == 302 and len(_notes(app, vk.id)) == 1
+
+
 def test_a_new_adviser_is_told_and_the_kept_vk_is_told_who_it_is(app, client, auth, make_user):
     me, vk, adviser = make_user("consultant"), make_user("consultant"), make_user("consultant")
     _named(app, me.id, "Michael Pedersen")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.citizens.service import likely_duplicates
 from portal.extensions import db
-from store.models import Citizen
+from store.models import AuditEvent, Citizen
 from tests.portal.citizen_fixtures import csrf, make_citizen
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -50,6 +50,12 @@ def test_the_same_person_typed_in_twice_is_warned_and_needs_opret_alligevel(app,
     assert 'value="dorte.dublet@example.dk"' in html  # what was typed is kept
     anyway = post(client, auth, create_anyway="ja")
     assert anyway.status_code == 302 and count(app) == 2
+    # the override is audited as the API's ?lookalikes=create is (review BN 3)
+    second_id = int(anyway.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        purposes = db.session.scalars(sa.select(AuditEvent.purpose).where(
+            AuditEvent.citizen_id == second_id, AuditEvent.action == "citizen_created")).all()
+    assert sorted(purposes) == ["by hand", f"likely duplicate created anyway: Citizen:{first_id}"]
 
 
 @pytest.mark.parametrize("changes, same", [

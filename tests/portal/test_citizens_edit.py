@@ -391,10 +391,10 @@ def test_a_refused_caseworker_names_the_field_it_is_about(app, make_user, consul
     with app.app_context():
         citizen, vk = db.session.get(Citizen, cid), db.session.get(User, consultant.id)
         with pytest.raises(service.CitizenChangeError) as refused:
-            service.assign_caseworkers(citizen, vk, db.session.get(User, retired.id), False)
+            service.assign_caseworkers(citizen, vk, db.session.get(User, retired.id), False, by=None)
         assert (refused.value.message_da, refused.value.field) == ("Vælg en aktiv konsulent.", "adviser_id")
         with pytest.raises(service.CitizenChangeError) as refused:
-            service.assign_caseworkers(citizen, db.session.get(User, retired.id), None, True)
+            service.assign_caseworkers(citizen, db.session.get(User, retired.id), None, True, by=None)
         assert refused.value.field == "vk_id"
 
 
