@@ -34,6 +34,13 @@ class _DanishMeta:
     def get_translations(self, form):
         return wtforms_translations()
 
+    def render_field(self, field, render_kw):
+        """The hidden CSRF field without an id, unless one is given: a page with several forms
+        had id="csrf_token" once per form (ids must be unique; review BM). Nothing refers to it."""
+        if field.type == "CSRFTokenField":
+            render_kw = {"id": False, **render_kw}
+        return super().render_field(field, render_kw)
+
 
 class DanishForm(FlaskForm):
     """Base of every form that posts (CSRF as FlaskForm), with WTForms' messages in Danish.

@@ -115,3 +115,11 @@ def test_a_jobmal_not_the_citizens_is_marked_at_its_list(client, world):
     assert hint.startswith("Et af borgerens jobmål") and error.startswith("Fejl: »Astronaut« er ikke et af borgerens jobmål")
     assert tree.get_element_by_id("reason-approve").get("value") == "God match"
     assert not tree.xpath("//*[@data-jobbro-flashes]")
+
+
+def test_the_page_with_two_decision_forms_repeats_no_id(client, world):
+    """Each form's CSRF field once had id="csrf_token" (formutil._DanishMeta.render_field)."""
+    html = client.get(world["path"]).get_data(as_text=True)
+    assert html.count('name="csrf_token"') >= 3  # both decisions and the log-out form
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
