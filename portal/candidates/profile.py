@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -37,6 +37,7 @@ from .. import audit, private_details
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_hours_count
+from . import bp
 from ..proposals import CONTACT_KEYS, ENDED, TransitionError, shared_goal_choices, sharing_refusal
 from store import clock
 from store.models import Citizen, Proposal, User
@@ -168,8 +169,21 @@ def _text_problem(value: str, limit: int, citizen: Citizen | None = None) -> str
     return None
 
 
-# The form's hidden field: the approval its page showed (its time in ISO format, "" for none).
+# The form's hidden field: the approval its page showed (:func:`approval_mark`).
 SEEN_FIELD = "approved_seen"
+
+
+def approval_mark(approved_at: datetime | None) -> str:
+    """How the form marks the approval its page showed: its time in ISO format, "" for none.
+    The page writes it (:func:`approval_seen`) and :func:`approve` compares it (review BN 5)."""
+    return approved_at.isoformat() if approved_at else ""
+
+
+@bp.app_template_global("profile_approval_seen")
+def approval_seen(proposal: Proposal) -> dict[str, str]:
+    """The profile form's hidden field, ``{"name", "value"}``: :data:`SEEN_FIELD` holding the
+    :func:`approval_mark` of the approval the page shows."""
+    return {"name": SEEN_FIELD, "value": approval_mark(proposal.profile_approved_at)}
 
 
 class ProfileReplaced(TransitionError):
@@ -187,7 +201,7 @@ def _check_not_replaced(proposal: Proposal, seen: str) -> None:
     db.session.execute(sa.update(table).where(table.c.id == proposal.id)
                        .values(profile_approved_at=table.c.profile_approved_at))
     now = db.session.scalar(sa.select(Proposal.profile_approved_at).where(Proposal.id == proposal.id))
-    if (now.isoformat() if now else "") == seen:
+    if approval_mark(now) == seen:
         return
     db.session.rollback()
     db.session.refresh(proposal)

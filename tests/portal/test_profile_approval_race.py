@@ -48,3 +48,21 @@ def test_a_page_showing_the_current_approval_saves(app, client, auth, world):
     assert _seen(page) != ""
     assert post(client, world, "profil", **MINE, approved_seen=_seen(page)).status_code == 302
     assert proposal_row(app, world).shared_profile["experience"] == MINE["experience"]
+
+
+def test_the_page_writes_the_mark_the_approval_compares(app, client, auth, world, monkeypatch):
+    """Review BN 5: one function marks the approval a page showed (profile.approval_mark), in
+    the field profile.SEEN_FIELD names; the page writes it and the approval compares it, so a
+    change of the mark cannot leave the page refusing its own form."""
+    from portal.candidates import profile
+
+    monkeypatch.setattr(profile, "approval_mark", lambda at: "godkendt:" + (at.isoformat() if at else "ingen"))
+    monkeypatch.setattr(profile, "SEEN_FIELD", "shown_approval")
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data())
+    post(client, world, "profil", **PROFILE)
+    page = page_of(client, world)
+    shown = re.search(r'name="shown_approval" value="([^"]*)"', page).group(1)
+    assert shown.startswith("godkendt:20")
+    assert post(client, world, "profil", **MINE, shown_approval=shown).status_code == 302
+    assert proposal_row(app, world).shared_profile["experience"] == MINE["experience"]
