@@ -756,6 +756,15 @@ def shown_to_company(proposal: Proposal) -> bool:
         proposal.status in ENDED and proposal.decided_at is not None)
 
 
+def no_longer_current(proposal: Proposal) -> bool:
+    """The company was shown the candidate, and it is no longer current (the company is told it
+    is no longer relevant, never why): its consent withdrawn (given after the approval), or the
+    proposal ended after the consultant approved it (:func:`shown_to_company`). The one rule of
+    the opening's page (:func:`portal.openings.service.ended_candidates`) and of a company's
+    answer or interview step sent for such a candidate (review BN 5)."""
+    return proposal.status == "withdrawn" or (proposal.status in ENDED and shown_to_company(proposal))
+
+
 def respond(proposal: Proposal, user: User, response: str, note: str = "") -> None:
     """Store the company's answer to a proposal it can see (status unchanged).
 

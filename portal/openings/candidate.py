@@ -31,8 +31,8 @@ from ..extensions import db
 from ..candidates import profile as profiles
 from ..citizens import cv_sharing
 from ..interviews import service as interviews
-from ..proposals import (CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released, shared_contacts_now,
-                         shared_scope, shares_cv)
+from ..proposals import (CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released, no_longer_current,
+                         shared_contacts_now, shared_scope, shares_cv)
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, requirements, service
@@ -128,7 +128,7 @@ def candidate(opening_id: int, proposal_id: int):
     """
     opening = get_owned_or_404(Opening, opening_id)
     earlier = db.session.get(Proposal, proposal_id)
-    if earlier is not None and earlier.opening_id == opening.id and service.no_longer_relevant(earlier):
+    if earlier is not None and earlier.opening_id == opening.id and no_longer_current(earlier):
         return render_template("openings/candidate_ended.html", opening=opening,
                                who=pseudonym(earlier.citizen_id, opening.id),
                                placement_start=running_placement_start(earlier))

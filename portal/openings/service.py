@@ -21,8 +21,7 @@ from store.models import Citizen, Company, Opening, Placement, Proposal
 from store.outbox import record_change
 from store.profiles import opening_profile
 from ..notifications.service import notify, path_for
-from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
-                         shown_to_company)
+from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal)
 from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, running_placement_start
 from ..postcodes import town_of
 from ..pseudonyms import pseudonym
@@ -294,17 +293,8 @@ class EndedCandidate:
     placement_start: date | None = None
 
 
-def no_longer_relevant(proposal: Proposal) -> bool:
-    """The company was shown the candidate, and it is no longer relevant (no reason given).
-
-    A withdrawn consent was given after the approval, so the company saw the candidate; an
-    ended proposal only if the consultant had approved it (:func:`portal.proposals.shown_to_company`).
-    """
-    return proposal.status == "withdrawn" or shown_to_company(proposal) and proposal.status in ENDED
-
-
 def ended_candidates(opening: Opening) -> list[EndedCandidate]:
-    """The candidates of ``opening`` that are no longer relevant (:func:`no_longer_relevant`),
+    """The candidates of ``opening`` that are no longer relevant (:func:`portal.proposals.no_longer_current`),
     oldest decision first. The caller has checked the opening is the company's."""
     rows = db.session.scalars(
         sa.select(Proposal).where(Proposal.opening_id == opening.id, sa.or_(
