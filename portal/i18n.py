@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import decimal
 import io
+from collections.abc import Iterable
 from datetime import date, datetime, time, timezone
 from functools import cache, lru_cache
 from pathlib import Path
@@ -46,6 +47,7 @@ from pathlib import Path
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -147,6 +149,12 @@ def plural(count: int | float | decimal.Decimal | None, one: str, many: str) -> 
     """The Danish word for ``count`` things: ``one`` after exactly 1, ``many`` otherwise
     ("1 sag", "0 sager", "3 sager"); the number itself is the caller's."""
     return one if count == 1 else many
+
+
+def and_list(items: Iterable[str]) -> str:
+    """Items the Danish way, »a, b og c« (»a og b«, »a«; "" for none): Babel's list pattern, so
+    every sentence that names several things joins them alike (review BN 12)."""
+    return format_list(list(items), locale=LOCALE)
 
 
 def format_clock(value: datetime | time) -> str:

@@ -15,6 +15,7 @@ from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..formutil import attach_error
 from ..hotline import duty
+from ..i18n import and_list, plural
 from store.models import User
 from . import bp, caseload, service
 from .forms import HandoverForm
@@ -159,16 +160,16 @@ def flash_handover(user: User, done: caseload.Handover) -> None:
     else:
         as_vk = " som VK" if done.advised else ""
         parts = [text for count, text in (
-            (done.citizens, f"{done.citizens} borger{'e' if done.citizens != 1 else ''}{as_vk}"),
-            (done.advised, f"{done.advised} borger{'e' if done.advised != 1 else ''} som rådgiver"),
-            (done.companies, f"{done.companies} virksomhed{'er' if done.companies != 1 else ''}"),
-            (done.requests, f"{done.requests} henvendelse{'r' if done.requests != 1 else ''}"),
+            (done.citizens, f"{done.citizens} {plural(done.citizens, 'borger', 'borgere')}{as_vk}"),
+            (done.advised, f"{done.advised} {plural(done.advised, 'borger', 'borgere')} som rådgiver"),
+            (done.companies, f"{done.companies} {plural(done.companies, 'virksomhed', 'virksomheder')}"),
+            (done.requests, f"{done.requests} {plural(done.requests, 'henvendelse', 'henvendelser')}"),
         ) if count]
-        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
-        flash(f"{listed} er overdraget fra {user.name} til {done.successor}.", "success")
+        flash(f"{and_list(parts)} er overdraget fra {user.name} til {done.successor}.", "success")
     if done.restricted:
         one = done.restricted == 1
-        flash(f"{done.restricted} borger{'' if one else 'e'} med begrænset behandling er ikke overdraget "
+        citizens = f"{done.restricted} {plural(done.restricted, 'borger', 'borgere')}"
+        flash(f"{citizens} med begrænset behandling er ikke overdraget "
               f"({'den' if one else 'de'} kan ikke ændres, mens begrænsningen gælder) og har stadig {user.name} "
               f"som {' eller '.join(done.restricted_roles)}.",
               "warning")
@@ -242,7 +243,7 @@ def toggle_user(user_id: int):
         return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
     if done is not None:
         flash_handover(user, done)
-    keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
+    keys = f" {revoked} {plural(revoked, 'API-nøgle', 'API-nøgler')} er tilbagekaldt." if revoked else ""
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
     if had_duty and not user.active:
         flash(DUTY_VACANT.format(name=user.name), "warning")
@@ -262,10 +263,10 @@ def toggle_user(user_id: int):
 def restricted_text(user: User, held: service.Holdings) -> str:
     """"X er stadig VK for 2 borgere og rådgiver for 1 borger med begrænset behandling; de kan
     først overdrages, når begrænsningen er ophævet" (never »giv dem til en anden«: nobody can, yet)."""
-    parts = [f"{role} for {count} borger{'' if count == 1 else 'e'}"
+    parts = [f"{role} for {count} {plural(count, 'borger', 'borgere')}"
              for role, count in (("VK", held.restricted_citizens), ("rådgiver", held.restricted_advised)) if count]
     one = held.restricted == 1
-    return (f"{user.name} er stadig {' og '.join(parts)} med begrænset behandling; "
+    return (f"{user.name} er stadig {and_list(parts)} med begrænset behandling; "
             f"{'den' if one else 'de'} kan først overdrages, når begrænsningen er ophævet.")
 
 
@@ -274,11 +275,12 @@ def _held_text(held: service.Holdings) -> str:
     (what can be handed over; citizens under restricted processing are :func:`restricted_text`'s)."""
     one = held.citizens == 1
     parts = [text for count, text in (
-        (held.citizens, f"{held.citizens} borger{'' if one else 'e'} med åben sag som VK "
+        (held.citizens, f"{held.citizens} {plural(held.citizens, 'borger', 'borgere')} med åben sag som VK "
                         f"({'den' if one else 'de'} kan ikke matches, før {'den' if one else 'de'} får en ny VK)"),
-        (held.advised, f"{held.advised} borger{'e' if held.advised != 1 else ''} med åben sag som rådgiver"),
-        (held.companies, f"{held.companies} virksomhed{'er' if held.companies != 1 else ''} som VK"),
-        (held.requests, f"{held.requests} hotline-henvendelse{'r' if held.requests != 1 else ''}, "
+        (held.advised,
+         f"{held.advised} {plural(held.advised, 'borger', 'borgere')} med åben sag som rådgiver"),
+        (held.companies, f"{held.companies} {plural(held.companies, 'virksomhed', 'virksomheder')} som VK"),
+        (held.requests, f"{held.requests} hotline-{plural(held.requests, 'henvendelse', 'henvendelser')}, "
                         "der ikke er lukket"),
     ) if count]
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
+    return and_list(parts)

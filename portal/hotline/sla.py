@@ -26,6 +26,7 @@ from typing import Callable
 
 from store import clock
 
+from ..i18n import plural
 from ..workdays import CLOSED_BY_AGREEMENT, holidays, is_working_day, next_working_day  # noqa: F401 (one calendar)
 
 LOCAL = clock.LOCAL
@@ -198,7 +199,8 @@ def format_working(minutes: int) -> str:
     if not days:
         return format_minutes(minutes)
     hours = rest // 60
-    return " ".join([_plural(days, "arbejdsdag", "arbejdsdage")] + ([_plural(hours, "time", "timer")] if hours else []))
+    return " ".join([_counted(days, "arbejdsdag", "arbejdsdage")]
+                    + ([_counted(hours, "time", "timer")] if hours else []))
 
 
 def answered_in_time(due: datetime, first_response: datetime | None) -> bool | None:
@@ -215,13 +217,14 @@ def format_minutes(minutes: int | None) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        parts = [_plural(days, "dag", "dage")] + ([_plural(hours, "time", "timer")] if hours else [])
+        parts = [_counted(days, "dag", "dage")] + ([_counted(hours, "time", "timer")] if hours else [])
     elif hours:
-        parts = [_plural(hours, "time", "timer")] + ([_plural(mins, "minut", "minutter")] if mins else [])
+        parts = [_counted(hours, "time", "timer")] + ([_counted(mins, "minut", "minutter")] if mins else [])
     else:
-        parts = [_plural(mins, "minut", "minutter")]
+        parts = [_counted(mins, "minut", "minutter")]
     return " ".join(parts)
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+def _counted(count: int, one: str, many: str) -> str:
+    """"1 time", "3 timer": the count and its word (:func:`portal.i18n.plural`)."""
+    return f"{count} {plural(count, one, many)}"

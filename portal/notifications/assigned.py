@@ -24,6 +24,7 @@ from __future__ import annotations
 from store.models import Citizen, User
 
 from ..extensions import db
+from ..i18n import and_list, plural
 from .service import notify, path_for
 
 KIND = "caseload_assigned"
@@ -32,7 +33,7 @@ KIND_CHANGED = "caseload_changed"  # kept a seat while the other one changed
 
 
 def _roles(vk: bool, adviser: bool) -> str:
-    return " og ".join(role for role, held in (("VK", vk), ("beskæftigelsesrådgiver", adviser)) if held)
+    return and_list(role for role, held in (("VK", vk), ("beskæftigelsesrådgiver", adviser)) if held)
 
 
 def announce_assigned(citizen: Citizen, *, old_vk_id: int | None, old_adviser_id: int | None,
@@ -124,9 +125,9 @@ def announce_handover(successor: User, *, citizens: int, advised: int, leaving: 
     as adviser from ``leaving`` (nothing when neither, or when ``successor`` did it)."""
     if not (citizens or advised) or successor.id == getattr(by, "id", None):
         return False
-    parts = [f"{count} borger{'' if count == 1 else 'e'} som {role}"
+    parts = [f"{count} {plural(count, 'borger', 'borgere')} som {role}"
              for count, role in ((citizens, "VK"), (advised, "beskæftigelsesrådgiver")) if count]
-    text = f"Du har overtaget {' og '.join(parts)} fra {leaving.name}."
+    text = f"Du har overtaget {and_list(parts)} fra {leaving.name}."
     body = (f"{text}\n\nSagerne er dine nu: forslag, samtykker og svar fra virksomheder om borgerne "
             "kommer på din liste. Du finder borgerne under »Mine borgere«.")
     return notify(successor, KIND, text, path_for("citizens.index"),
@@ -207,7 +208,7 @@ def announce_imported(counts: dict[int, int], users: dict[int, User]) -> int:
         if user is None or not count:
             continue
         text = (f"En import fra fagsystemet har gjort dig til VK for {count} "
-                f"borger{'' if count == 1 else 'e'}.")
+                f"{plural(count, 'borger', 'borgere')}.")
         body = (f"{text}\n\nSagerne er dine nu: forslag, samtykker og svar fra virksomheder om borgerne "
                 "kommer på din liste. Du finder borgerne under »Mine borgere«.")
         if notify(user, KIND, text, path_for("citizens.index"),
@@ -230,7 +231,7 @@ def announce_import_removed(taken: dict[int, list[int]], users: dict[int, User])
             continue
         count = len(citizen_ids)
         text = (f"En import fra fagsystemet har sat en anden som VK for {count} "
-                f"borger{'' if count == 1 else 'e'}, som du var VK for.")
+                f"{plural(count, 'borger', 'borgere')}, som du var VK for.")
         body = (f"{text}\n\nDet gælder borger {_numbers(citizen_ids)}. Forslag, samtykker og svar fra virksomheder om "
                 "dem kommer ikke længere på din liste. Er ændringen en fejl, så tal med den, der står for "
                 "importen, eller ret VK i fagsystemet.")
@@ -252,7 +253,8 @@ def announce_import_kept(kept: dict[int, list[tuple[int, int | None]]], users: d
         if user is None or not pairs:
             continue
         count = len(pairs)
-        text = (f"En import fra fagsystemet har sat en ny VK for {count} borger{'' if count == 1 else 'e'}, "
+        text = (f"En import fra fagsystemet har sat en ny VK for {count} "
+                f"{plural(count, 'borger', 'borgere')}, "
                 "som du er beskæftigelsesrådgiver for.")
         by_vk: dict[int | None, list[int]] = {}
         for citizen_id, vk_id in pairs[:MAX_NUMBERS]:
@@ -260,7 +262,7 @@ def announce_import_kept(kept: dict[int, list[tuple[int, int | None]]], users: d
         lines = [f"Borger {', '.join(f'nr. {cid}' for cid in ids)}: nu {_seat_holder(vk_id) if vk_id else 'ingen'} "
                  "som VK." for vk_id, ids in by_vk.items()]
         if count > MAX_NUMBERS:
-            lines.append(f"Og {count - MAX_NUMBERS} borger{'' if count - MAX_NUMBERS == 1 else 'e'} mere.")
+            lines.append(f"Og {count - MAX_NUMBERS} {plural(count - MAX_NUMBERS, 'borger', 'borgere')} mere.")
         body = (f"{text}\n\n" + "\n".join(lines) + "\n\nDu er stadig beskæftigelsesrådgiver for dem. Er "
                 "ændringen en fejl, så tal med den, der står for importen, eller ret VK i fagsystemet.")
         if notify(user, KIND_CHANGED, text, path_for("citizens.index"),
@@ -272,6 +274,6 @@ def announce_import_kept(kept: dict[int, list[tuple[int, int | None]]], users: d
 
 def _numbers(citizen_ids: list[int]) -> str:
     """»nr. 4, nr. 7 og 3 flere«: the first :data:`MAX_NUMBERS` numbers, the rest counted."""
-    numbers = ", ".join(f"nr. {cid}" for cid in citizen_ids[:MAX_NUMBERS])
+    numbers = [f"nr. {cid}" for cid in citizen_ids[:MAX_NUMBERS]]
     more = len(citizen_ids) - MAX_NUMBERS
-    return f"{numbers} og {more} flere" if more > 0 else numbers
+    return and_list([*numbers, f"{more} flere"]) if more > 0 else ", ".join(numbers)

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
+from ..i18n import and_list
 from store.models import Citizen, Company, HoursLog, Placement, User
 from .forms import month_label as _month_label
 from .plausibility import days_in_month
@@ -324,9 +325,7 @@ def months_text(months: list[date]) -> str:
             groups[-1][1].append(name)
         else:
             groups.append((month.year, [name]))
-    parts = [f"{', '.join(names[:-1])} og {names[-1]} {year}" if len(names) > 1 else f"{names[0]} {year}"
-             for year, names in groups]
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
+    return and_list(f"{and_list(names)} {year}" for year, names in groups)
 
 
 def _local_date(at: datetime) -> date:

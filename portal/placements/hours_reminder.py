@@ -31,7 +31,7 @@ from store.models import User
 
 from ..dates import add_months, month_start
 from ..extensions import db
-from ..i18n import format_month
+from ..i18n import and_list, format_month
 from ..notifications.service import notify, path_for
 from . import kinds, monthly
 
@@ -72,8 +72,7 @@ def _earlier(gaps: list[tuple[date, int]]) -> str:
     if not gaps:
         return ""
     parts = [f"{format_month(month)} ({count} forløb)" for month, count in gaps]
-    named = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
-    return f" Der mangler også timer for {named}."
+    return f" Der mangler også timer for {and_list(parts)}."
 
 
 def _why(unpaid: int, paid: int) -> str:
