@@ -62,6 +62,8 @@ def integrations() -> list[tuple[User, int]]:
 
 NAME_TAKEN = ("Der findes allerede en aktiv integration med det navn. Brug den, eller giv den nye et andet navn, "
               "så de kan kendes fra hinanden.")
+REACTIVATION_TAKEN = ("{name} er ikke aktiveret: Der findes allerede en aktiv integration med det navn. "
+                      "Deaktivér den anden først, så de kan kendes fra hinanden.")
 
 
 def create_integration(name: str) -> User:
@@ -73,17 +75,77 @@ def create_integration(name: str) -> User:
             the list and the key pages tell integrations apart by name alone.
     """
     name = clean_line(name)  # NFC, runs of spaces made one: stored as compared (review BK 5)
-    key = folded(name)
-    if any(folded(other) == key for other in db.session.scalars(
-            sa.select(User.name).where(User.role == "integration", User.active))):
-        raise service.AccountRuleError(NAME_TAKEN, "name")
+    _refuse_taken(name)
     user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name, role="integration",
                 password_hash=None)
     db.session.add(user)
-    db.session.flush()
+    _flush_or_taken(NAME_TAKEN)
     audit.record("integration_created", purpose=f"user:{user.id}")
-    db.session.commit()
+    _commit_or_taken(NAME_TAKEN)
     return user
+
+
+def active_integration_named(name: str, *, but: int | None = None) -> int | None:
+    """The id of the active integration called ``name`` whatever its case, Unicode form or
+    spaces, other than ``but``; None if there is none. Folded in Python as team names are; the
+    database has the same rule (``User.integration_name_key``'s partial unique index, 0043)."""
+    key = folded(name)
+    return next((user_id for user_id, other in db.session.execute(
+        sa.select(User.id, User.name).where(User.role == "integration", User.active))
+        if user_id != but and folded(other) == key), None)
+
+
+def _refuse_taken(name: str) -> None:
+    if active_integration_named(name) is not None:
+        raise service.AccountRuleError(NAME_TAKEN, "name")
+
+
+def _flush_or_taken(message: str) -> None:
+    """Flush; an active integration given the name meanwhile (another administrator between the
+    check and the write: the index ``uq_user_integration_name_key``) rolls back and refuses with
+    ``message`` at the name, not a 500."""
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise service.AccountRuleError(message, "name") from None
+
+
+def _commit_or_taken(message: str) -> None:
+    """Commit, refusing as :func:`_flush_or_taken` does."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise service.AccountRuleError(message, "name") from None
+
+
+def reactivation_taken(user: User) -> str:
+    """Why the deactivated integration ``user`` cannot be activated again: an active one has
+    its name meanwhile (whatever its case); "" if it can."""
+    if active_integration_named(user.name, but=user.id) is None:
+        return ""
+    return REACTIVATION_TAKEN.format(name=user.name)
+
+
+def toggle(user: User, acting: User) -> int:
+    """Deactivate ``user`` (every key revoked) or activate it again; committed. Returns the
+    number of keys revoked (:func:`service.toggle_active`).
+
+    Raises:
+        service.AccountRuleError: activating an integration whose name an active one has now,
+            also when it was given meanwhile (nothing is saved).
+    """
+    if not user.active and (taken := reactivation_taken(user)):
+        raise service.AccountRuleError(taken)
+    name = user.name
+    try:  # the index may refuse at the first flush (a query in toggle_active), not only at the commit
+        revoked = service.toggle_active(user, acting)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise service.AccountRuleError(REACTIVATION_TAKEN.format(name=name)) from None
+    return revoked
 
 
 @bp.route("/integrationer", methods=["GET", "POST"])
@@ -214,8 +276,12 @@ def toggle_integration(integration_id: int):
             flash(f"{user.name} har fået andre nøgler, siden siden blev vist. Se antallet igen, før du deaktiverer.",
                   "warning")
         return redirect(url_for("admin.confirm_deactivate_integration", integration_id=user.id))
-    revoked = service.toggle_active(user, current_user)
-    db.session.commit()
+    try:
+        revoked = toggle(user, current_user)
+    except service.AccountRuleError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(back)
     keys = f" {revoked} adgangsnøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
     return redirect(back)

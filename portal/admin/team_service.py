@@ -84,8 +84,9 @@ def _refuse_taken(name: str, team_id: int | None) -> None:
 
 
 def _commit_or_taken() -> None:
-    """Commit; a team given the same name meanwhile (the constraint ``uq_team_name``, exact
-    case) rolls back and refuses with :data:`TAKEN` at the name, not a 500."""
+    """Commit; a team given the same name meanwhile, whatever its case (the unique index on
+    the folded name, ``ix_team_name_key``, migration 0043), rolls back and refuses with
+    :data:`TAKEN` at the name, not a 500."""
     try:
         db.session.commit()
     except sa.exc.IntegrityError:

@@ -7,11 +7,24 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from ..db import db
 from .base import UTCDateTime, enum_of, utcnow
+from .citizens import external_id_key as folded
 from .vocab import ROLES
+
+# Integrations' names are unique among the active ones (the database's rule of the admin check
+# ``portal.admin.integrations``): a partial unique index on the folded name.
+ACTIVE_INTEGRATION = "role = 'integration' AND active"
+
+
+def _insert_default(compute):
+    """A column default for Core inserts that leave the folded name out: ``compute`` of the
+    row's parameters (the ORM sets the column itself, through the validators below)."""
+    def default(context):
+        return compute(context.get_current_parameters())
+    return default
 
 
 class Team(db.Model):
@@ -19,6 +32,19 @@ class Team(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    # ``name`` folded (:func:`store.models.citizens.external_id_key`, the portal's one fold: case,
+    # Unicode form, spaces), unique (migration 0043): »Team Ø« and »team ø« are one team in the
+    # database too, not only in the admin check, so two administrators creating them at once
+    # cannot both succeed. Set with ``name`` by the validator below (and by the default on a
+    # Core insert without it); a Core UPDATE of ``name`` must set it too. A unique index, not a
+    # constraint: SQLite adds it without copying the table. Text: folding may lengthen a name.
+    name_key: Mapped[Optional[str]] = mapped_column(
+        sa.Text, unique=True, index=True, default=_insert_default(lambda row: folded(row.get("name"))))
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.name_key = folded(name)
+        return name
 
 
 class Company(db.Model):
@@ -78,12 +104,26 @@ class User(UserMixin, db.Model):
     deactivations: Mapped[list["UserDeactivation"]] = relationship(
         cascade="all, delete-orphan", order_by="(UserDeactivation.reactivated_at, UserDeactivation.id)"
     )
+    # An integration's ``name`` folded (as ``Team.name_key``); None for people (their names are
+    # not unique and need no copy). Unique among the active integrations (the partial index
+    # below, migration 0043). Set by the validator below whenever ``name`` or ``role`` is set,
+    # and by the default on a Core insert without it.
+    integration_name_key: Mapped[Optional[str]] = mapped_column(
+        sa.Text, default=_insert_default(lambda row: _integration_name_key(row.get("name"), row.get("role"))))
 
     __table_args__ = (
         sa.CheckConstraint(
             "(role = 'company') = (company_id IS NOT NULL)", name="company_role_has_company"
         ),
+        sa.Index("uq_user_integration_name_key", "integration_name_key", unique=True,
+                 sqlite_where=sa.text(ACTIVE_INTEGRATION), postgresql_where=sa.text(ACTIVE_INTEGRATION)),
     )
+
+    @validates("name", "role")
+    def _fold_integration_name(self, key: str, value: str) -> str:
+        name, role = (value, self.role) if key == "name" else (self.name, value)
+        self.integration_name_key = _integration_name_key(name, role)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -92,6 +132,10 @@ class User(UserMixin, db.Model):
     @property
     def is_code_of_care(self) -> bool:
         return self.role == "company" and self.company is not None and self.company.code_of_care
+
+
+def _integration_name_key(name: str | None, role: str | None) -> str | None:
+    return folded(name) if role == "integration" and name is not None else None
 
 
 class UserDeactivation(db.Model):

@@ -223,3 +223,96 @@ def test_a_deactivated_integrations_name_can_be_used_again(app, client, auth, ad
         db.session.commit()
     _create_integration(client, "Økonomisystem")
     assert _integrations(app) == ["Økonomisystem", "Økonomisystem"]
+
+
+# -- The folded name in the database (migration 0043) ----------------------------------------------
+
+NAME_TAKEN = "Der findes allerede en aktiv integration med det navn."
+
+
+def _insert_integration(name: str, active: bool = True) -> None:
+    """Another administrator's integration, written outside this request's session (a Core
+    insert: the model's default folds the name)."""
+    with db.engine.begin() as other:
+        count = other.execute(sa.select(sa.func.count()).select_from(User)).scalar_one()
+        other.execute(sa.insert(User).values(email=f"other{count}@integration.invalid", name=name,
+                                             role="integration", active=active))
+
+
+def test_the_model_folds_an_integrations_name_and_no_persons(app):
+    with app.app_context():
+        integration = User(name="ØKONOMI  System", role="integration", email="x@integration.invalid")
+        assert integration.integration_name_key == "økonomi system"
+        assert User(role="integration", name="Straße").integration_name_key == "strasse"  # either order
+        person = User(name="Økonomi System", role="consultant", email="p@jc.dk")
+        assert person.integration_name_key is None
+        db.session.add_all([integration, person])
+        db.session.commit()
+        integration.name = "Datavarehus"
+        db.session.commit()
+        assert db.session.scalar(sa.select(User.integration_name_key).where(User.id == integration.id)) == "datavarehus"
+        _insert_integration("Fagsystem")
+        assert db.session.scalar(sa.select(User.integration_name_key).where(User.name == "Fagsystem")) == "fagsystem"
+        with pytest.raises(sa.exc.IntegrityError):  # the database knows the rule now
+            _insert_integration("FAGSYSTEM")
+        _insert_integration("FAGSYSTEM", active=False)  # only among the active ones
+
+
+def test_an_integration_created_meanwhile_in_another_case_is_a_field_error_not_a_500(app, client, auth, admin,
+                                                                                      monkeypatch):
+    from portal.admin import integrations
+
+    auth.login(admin.email)
+    check = integrations._refuse_taken
+
+    def check_then_other_admin(name):
+        check(name)
+        _insert_integration("økonomisystem")
+
+    monkeypatch.setattr(integrations, "_refuse_taken", check_then_other_admin)
+    page = client.get("/admin/integrationer").get_data(as_text=True)
+    response = client.post("/admin/integrationer", data={"name": "Økonomisystem", "csrf_token": _csrf(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and NAME_TAKEN in html
+    assert _integrations(app) == ["økonomisystem"]
+    with app.app_context():
+        assert not db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action == "integration_created")).all()
+
+
+def _activate(client, integration_id: int):
+    path = f"/admin/integrationer/{integration_id}"
+    page = client.get(path).get_data(as_text=True)
+    return client.post(f"{path}/aktiv", data={"csrf_token": _csrf(page), "til": "aktiv"}, follow_redirects=True)
+
+
+def test_an_integration_is_not_activated_while_an_active_one_has_its_name(app, client, auth, admin):
+    auth.login(admin.email)
+    old = _create_integration(client, "Økonomisystem")
+    with app.app_context():
+        db.session.get(User, old).active = False
+        db.session.commit()
+    _create_integration(client, "ØKONOMISYSTEM")
+    html = _activate(client, old).get_data(as_text=True)
+    assert f"Økonomisystem er ikke aktiveret: {NAME_TAKEN}" in html
+    with app.app_context():
+        assert db.session.get(User, old).active is False
+
+
+def test_an_activation_when_the_name_was_taken_meanwhile_is_refused_not_a_500(app, client, auth, admin,
+                                                                              monkeypatch):
+    from portal.admin import integrations
+
+    auth.login(admin.email)
+    old = _create_integration(client, "Økonomisystem")
+    with app.app_context():
+        db.session.get(User, old).active = False
+        db.session.commit()
+        _insert_integration("økonomisystem")
+    monkeypatch.setattr(integrations, "reactivation_taken", lambda user: "")  # checked before the other came
+    response = _activate(client, old)
+    assert response.status_code == 200
+    assert f"Økonomisystem er ikke aktiveret: {NAME_TAKEN}" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, old).active is False
+        assert not db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action == "user_enabled")).all()

@@ -232,3 +232,49 @@ def test_the_import_command_finds_a_danish_team_name_in_any_case(app):
     with app.app_context():
         assert _team("team østjylland") == team_id
         assert _team("  TEAM ØSTJYLLAND ") == team_id
+
+
+# -- The folded name in the database (migration 0043) ----------------------------------------------
+
+def test_the_model_keeps_the_folded_name_on_every_write(app):
+    with app.app_context():
+        team = Team(name="Team  ØSTJYLLAND")
+        assert team.name_key == "team østjylland"  # set with the name, before any flush
+        db.session.add(team)
+        db.session.commit()
+        team.name = "Team Straße"
+        db.session.commit()
+        assert db.session.scalar(sa.select(Team.name_key).where(Team.id == team.id)) == "team strasse"
+        with db.engine.begin() as connection:  # a Core insert without it gets it too
+            connection.execute(sa.insert(Team).values(name="Team Ålborg"))
+        assert db.session.scalar(sa.select(Team.name_key).where(Team.name == "Team Ålborg")) == "team ålborg"
+
+
+def test_the_database_refuses_a_team_name_taken_in_another_case(app):
+    add_team(app, "Team Øst")
+    with app.app_context(), pytest.raises(sa.exc.IntegrityError):
+        with db.engine.begin() as connection:
+            connection.execute(sa.insert(Team).values(name="team øst"))
+
+
+def test_a_team_created_meanwhile_in_another_case_is_a_field_error_not_a_500(app, client, auth, admin, monkeypatch):
+    """Two administrators creating »Team Søndergade« and »team søndergade« at once: the other's
+    lands between the check and the write; the index on the folded name refuses the second."""
+    token = auth.csrf_token("/admin/teams")
+    _meanwhile_a_team_named(app, monkeypatch, "team søndergade")
+    response = client.post("/admin/teams", data={"name": "Team Søndergade", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and TAKEN in html and 'value="Team Søndergade"' in html
+    assert teams(app) == ["team søndergade"]
+    assert audit_actions(app) == []
+
+
+def test_a_rename_to_a_name_given_meanwhile_in_another_case_is_a_field_error(app, client, auth, admin, monkeypatch):
+    team_id = add_team(app, "Team Syd")
+    path = f"/admin/teams/{team_id}"
+    token = auth.csrf_token(path)
+    _meanwhile_a_team_named(app, monkeypatch, "TEAM SØNDERGADE")
+    response = client.post(path, data={"name": "Team Søndergade", "csrf_token": token})
+    assert response.status_code == 400 and TAKEN in response.get_data(as_text=True)
+    assert teams(app) == ["TEAM SØNDERGADE", "Team Syd"]
+    assert audit_actions(app) == []
