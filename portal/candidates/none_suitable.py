@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from .. import audit
 from ..extensions import db
 from store import clock
 from store.models import Company, Opening, OpeningNoneSuitable, Proposal, User
@@ -37,6 +38,10 @@ MAX_REASON_LENGTH = NONE_SUITABLE_REASON_LENGTH
 
 class Refused(ValueError):
     """The mark or the undo is not made; ``str()`` says why, in Danish."""
+
+
+class NotAllowed(Exception):
+    """The user may not mark or undo the opening's mark (:func:`may_mark`); the denial is logged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,35 @@ def may_mark(user: User, opening: Opening) -> bool:
     if user.team_id is None:
         return False
     return db.session.scalar(sa.select(User.team_id).where(User.id == vk_id)) == user.team_id
+
+
+def check_may_mark(user: User, opening: Opening) -> None:
+    """Let ``user`` mark or undo ``opening``'s mark (:func:`may_mark`), or log the denial.
+
+    :raise NotAllowed: anyone else (an administrator, another team).
+    """
+    if not may_mark(user, opening):
+        audit.record_now("authorisation_denied", opening_id=opening.id, purpose="none suitable", result="denied")
+        raise NotAllowed
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """The ranking page's part for the mark: the mark in force (``mark``, shown to the job
+    centre's staff only, never the company), whether ``user`` may mark or undo (``allowed``), and
+    whether the opening can be marked by them now (``markable``: open, nobody assessed; else the
+    mark says nothing)."""
+
+    mark: Mark | None
+    allowed: bool
+    markable: bool
+
+
+def page_state(opening: Opening, user: User) -> PageState:
+    """What the ranking page says of the mark to ``user``."""
+    allowed = may_mark(user, opening)
+    markable_now = markable(opening)
+    return PageState(current(opening) if markable_now else None, allowed, allowed and markable_now)
 
 
 def markable(opening: Opening) -> bool:

@@ -1,7 +1,6 @@
 """Routes under /kandidater: open openings, ranked candidates, decisions."""
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,18 +13,17 @@ from matching.encoders import EncoderUnavailable
 from .. import audit, once
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..auth import replay
-from ..citizens.queries import indexer_stalled
 from ..extensions import db
 from ..formutil import keep_form, kept_form
-from ..matching_runtime import pending_changes, ranking_turn
+from ..matching_runtime import ranking_turn
 from store import clock
 from store.models import Citizen, Opening
-from . import bp, limitations, none_suitable, opening_done, service
+from . import bp, none_suitable, opening_done, ranking_page, service
 from . import for_citizen as for_citizen_service
 from . import sought as sought_citizen
 from ..placements import lifecycle
 from .consent import StepForm
-from .situation import situation, situations
+from .situation import situation
 from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
 from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, NoneSuitableForm, RankingFilterForm, goal_options
 
@@ -53,80 +51,57 @@ def ranking(opening_id: int):
     """Ranked candidates with reasons; excluded ones with the reason on request, and the
     nearest excluded ones when no good match is left. A filled, closed or draft opening is
     not ranked: the page says so. The candidates a change of the opening's requirements put on
-    hold are named with a link to each (:func:`.opening_done.held_on`).
+    hold are named with a link to each (:func:`.opening_done.held_on`). The page's facts are
+    gathered by :mod:`.ranking_page`.
 
     :raise 404: if the opening does not exist.
     """
     opening = service.opening_or_404(opening_id)
     typed, reasons, errors = _typed_decision(opening.id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
-    pending = pending_changes()
-    page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
-            "nearest": [], "pending": pending, "indexer_stalled": bool(pending) and indexer_stalled(),
-            "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
-            "decided": service.decided_citizens(opening.id), "suggestions": {}, "goal_options": {}, "situations": {},
-            "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
-            "to_end": opening_done.waiting(opening.id), "held": opening_done.held_on(opening.id),
-            "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
-            "step_form": StepForm(), "limited": {},
-            "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id),
-            "filter_query": filter_query(request.args)} | _none_suitable_page(opening)
-    valid = form.validate()
-    if form.borger.errors:  # a bad ?borger= is said on the page; the ranking is still shown
-        page["sought"] = sought_citizen.bad_id((request.args.get("borger") or "").strip())
-        form.borger.errors, form.borger.data = [], None
-        valid = not form.errors
+    valid, asked = _asked(form)
     if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
-        page["situations"] = situations(page["decided"], clock.today())
-        return render_template("candidates/ranking.html", **page), 200 if valid else 400
-    filters = Filters(
-        benefit_groups=frozenset(form.benefit_groups.data) or None,
-        readiness_groups=frozenset(form.readiness_groups.data) or None,
-        max_distance_km=form.max_distance_km.data,
-    )
-    priority = form.prioritet.data
-    sought = form.borger.data
-    if sought is not None:  # why the citizen cannot be on the list, if so (the list is not widened)
-        page["sought"] = sought_citizen.reason_before_ranking(request.args["borger"].strip(), sought, opening,
-                                                              filters, page["decided"])
+        page = ranking_page.unranked(opening, asked, clock.today())
+        return render_template("candidates/ranking.html", **_ranking_context(page, form, typed, reasons, errors)), \
+            200 if valid else 400
     with ranking_turn():  # one ranking at a time per process: the other threads serve pages
-        k = form.k.data or 20
-
-        def rank(k: int):
-            return service.rank_for_opening(opening, filters, k=k, include_excluded=form.vis_frasorterede.data,
-                                            priority=priority, decided=page["decided"])
-
-        ranked = rank(k)
-        if page["sought"] is not None and page["sought"].why is None:
-            ranked, page["sought"] = _seek(page["sought"], ranked, rank, k, opening, priority)
-        if len(ranked.result.matches) < k or ranked.result.no_good_match:
-            # The list is short or weak: say how many the consultant's own filters hide.
-            page["filter_effect"] = service.filter_effect(opening, filters, page["decided"])
-        if ranked.result.no_good_match and not form.vis_frasorterede.data:
-            # A second query: the ranking's pool is retrieved within the hard limits, and the
-            # excluded can only be found by one without them (another pool of candidates).
-            page["nearest"] = service.nearest_excluded(opening, filters, priority,
-                                                       decided=page["decided"])
-        goal_choices = service.shared_goal_choices(ranked.result)
-        # who of the shown has skånehensyn: the fact for the card's approval, never which, and
-        # only to a consultant with a need to know (review AV 4)
-        page["limited"] = limitations.with_limitations((int(m.citizen_id) for m in ranked.result.matches),
-                                                       current_user)
-        page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
-                    goal_options={cid: goal_options(choices) for cid, choices in goal_choices.items()},
-                    suggestions=service.shared_goal_suggestions(goal_choices) | typed,
-                    # what the shown and decided citizens are doing now: one statement for all
-                    situations=situations([int(m.citizen_id) for m in ranked.result.matches]
-                                          + list(page["decided"]), clock.today()))
+        page = ranking_page.ranked(opening, asked, current_user, clock.today())
         # Rendered before the commit (audit and embedding cache): a commit expires every
         # loaded row, and the page would then reload each candidate, its jobmål and CVs.
-        html = render_template("candidates/ranking.html", **page)
+        html = render_template("candidates/ranking.html", **_ranking_context(page, form, typed, reasons, errors))
     # Recorded after rendering: the template's queries would flush the event early, and on
     # SQLite its write lock would then be held, blocking every other writer, while the page
     # renders. Committed with the page: a page that fails to render was not shown.
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     db.session.commit()
     return html
+
+
+def _asked(form: RankingFilterForm) -> tuple[bool, ranking_page.Asked]:
+    """Whether the ranking's filters are valid, and what they ask for. A bad ``?borger=`` is
+    no refusal: it is said on the page, and the ranking is still shown."""
+    valid, sought, raw = form.validate(), None, (request.args.get("borger") or "").strip()
+    if form.borger.errors:
+        sought = sought_citizen.bad_id(raw)
+        form.borger.errors, form.borger.data = [], None
+        valid = not form.errors
+    filters = Filters(benefit_groups=frozenset(form.benefit_groups.data) or None,
+                      readiness_groups=frozenset(form.readiness_groups.data) or None,
+                      max_distance_km=form.max_distance_km.data) if valid else Filters()
+    return valid, ranking_page.Asked(filters, form.prioritet.data or DEFAULT_PRIORITY, form.k.data or 20,
+                                     bool(form.vis_frasorterede.data), sought, raw, form.borger.data, MAX_K)
+
+
+def _ranking_context(page: ranking_page.RankingPage, form: RankingFilterForm, typed: dict[int, str],
+                     reasons: dict[tuple[int, str], str], errors: dict[str, str]) -> dict:
+    """The template's variables: the page's facts, the forms, and a refused decision's typed text."""
+    return page.context() | {
+        "form": form, "decision_form": DecisionForm(), "step_form": StepForm(), "max_k": MAX_K,
+        "reasons": reasons, "errors": errors, "suggestions": page.suggestions | typed,
+        "goal_options": {cid: goal_options(choices) for cid, choices in page.goal_choices.items()},
+        "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
+        "unfiltered_url": _unfiltered_url(page.opening.id), "filter_query": filter_query(request.args),
+    } | _none_suitable_page(page.opening)
 
 
 @bp.get("/borger/<int:citizen_id>")
@@ -204,32 +179,6 @@ def _unfiltered_url(opening_id: int) -> str:
     """This ranking's URL without the consultant's filters (priority, k and the rest kept)."""
     args = {key: values for key, values in request.args.lists() if key in _KEPT_ARGS}
     return url_for("candidates.ranking", opening_id=opening_id, **args)
-
-
-def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, opening: Opening,
-          priority: str) -> tuple[service.Ranking, sought_citizen.Sought]:
-    """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
-    a prefix of a longer list), and the citizen's place, or why they are not on it."""
-    position, longer = _position(ranked, sought.id), ranked
-    if position is None and not _excluded_shown(ranked, sought.id) and k < MAX_K:
-        longer = rank(MAX_K)
-        position = _position(longer, sought.id)
-        if position is not None:
-            ranked = service.first(longer, position + 1)
-    if position is not None:
-        return ranked, dataclasses.replace(sought, rank=position + 1)
-    if _excluded_shown(ranked, sought.id):
-        return ranked, dataclasses.replace(sought, why="excluded")
-    return ranked, sought_citizen.reason_after_ranking(sought, opening, priority, longer.result)
-
-
-def _position(ranked, citizen_id: int) -> int | None:
-    return next((n for n, m in enumerate(ranked.result.matches) if int(m.citizen_id) == citizen_id), None)
-
-
-def _excluded_shown(ranked, citizen_id: int) -> bool:
-    """Among the excluded shown with their reason (``vis_frasorterede``)."""
-    return any(int(x.citizen_id) == citizen_id for x in ranked.result.excluded)
 
 
 @bp.post("/opslag/<int:opening_id>/borger/<int:citizen_id>")
@@ -367,13 +316,14 @@ _NONE_SUITABLE_FORM = "none-suitable:{}"  # a refused mark's reason (formutil.ke
 
 
 def _none_suitable_opening(opening_id: int) -> Opening:
-    """The opening to mark or unmark, for a consultant who may (:func:`.none_suitable.may_mark`).
+    """The opening to mark or unmark, for a consultant who may (:func:`.none_suitable.check_may_mark`).
 
     :raise 404: unknown opening.  :raise 403: anyone else (an administrator, another team).
     """
     opening = service.opening_or_404(opening_id)
-    if not none_suitable.may_mark(current_user, opening):
-        audit.record_now("authorisation_denied", opening_id=opening.id, purpose="none suitable", result="denied")
+    try:
+        none_suitable.check_may_mark(current_user, opening)
+    except none_suitable.NotAllowed:
         abort(403)
     return opening
 
@@ -434,16 +384,13 @@ def undo_none_suitable(opening_id: int):
 
 
 def _none_suitable_page(opening: Opening) -> dict:
-    """The ranking page's part for the mark: the mark in force, whether this user may mark or
-    undo, and the form (with a refused reason kept)."""
-    allowed = none_suitable.may_mark(current_user, opening)
-    markable = none_suitable.markable(opening)  # open, nobody assessed: else the mark says nothing
-    # staff only (the page is the job centre's), never the company
-    mark = none_suitable.current(opening) if markable else None
-    kept = kept_form(_NONE_SUITABLE_FORM.format(opening.id)) if allowed else None
-    form = NoneSuitableForm(formdata=None, data={"reason": (kept or {}).get("reason", "")[:none_suitable.MAX_REASON_LENGTH]})
-    return {"none_suitable_mark": mark, "none_suitable_allowed": allowed,
-            "none_suitable_markable": allowed and markable,
-            "none_suitable_form": form, "none_suitable_error": (kept or {}).get("error", ""),
+    """The ranking page's part for the mark (:func:`.none_suitable.page_state`) and its form,
+    with a refused reason kept."""
+    state = none_suitable.page_state(opening, current_user)
+    kept = (kept_form(_NONE_SUITABLE_FORM.format(opening.id)) if state.allowed else None) or {}
+    form = NoneSuitableForm(formdata=None, data={"reason": kept.get("reason", "")[:none_suitable.MAX_REASON_LENGTH]})
+    return {"none_suitable_mark": state.mark, "none_suitable_allowed": state.allowed,
+            "none_suitable_markable": state.markable,
+            "none_suitable_form": form, "none_suitable_error": kept.get("error", ""),
             "none_suitable_form_id": once.new_id(), "none_suitable_hold_days": none_suitable.HOLD_DAYS,
             "none_suitable_max": none_suitable.MAX_REASON_LENGTH}
