@@ -9,9 +9,10 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import job_runs
-from .config import MIN_RETENTION_DAYS
+from .config import MIN_RETENTION_DAYS, portal_url
 from .extensions import db
 from .formutil import clean_line
+from .mail import mail_configured
 from store import clock
 
 DEMO_LOGINS = (
@@ -129,7 +130,7 @@ def create_admin_command(email: str, name: str, url: str) -> None:
     from .auth.tokens import issue_set_password_token
     from store.models import User
 
-    base = (url.strip() or current_app.config.get("PORTAL_URL") or "").rstrip("/")
+    base = url.strip().rstrip("/") or portal_url(current_app.config)
     if base and not base.startswith(("https://", "http://")):
         raise click.ClickException(f"--url must start with https:// or http://, not {base!r}")
     email = email.strip().casefold()
@@ -185,9 +186,9 @@ ATTEMPTS_KEPT_SECONDS = 24 * 3600
 
 def _count(n: int, one: str, many: str) -> str:
     """»1 borger«, »3 borgere«, with Danish thousands (a scheduled run's summary, job_runs)."""
-    from .i18n import format_number
+    from .i18n import format_number, plural
 
-    return f"{format_number(n)} {one if n == 1 else many}"
+    return f"{format_number(n)} {plural(n, one, many)}"
 
 
 MAIL_ONLY_LOGGED = " (kun skrevet i loggen: ingen mailserver)"
@@ -200,7 +201,7 @@ def _mail_note(mails: int) -> str:
     »Planlagte job« row must not read as if it reached anyone. Nothing with a server, or with
     nothing to send.
     """
-    return MAIL_ONLY_LOGGED if mails and not current_app.config.get("MAIL_SERVER") else ""
+    return MAIL_ONLY_LOGGED if mails and not mail_configured(current_app.config) else ""
 
 
 @click.command("retention")

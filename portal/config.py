@@ -17,7 +17,7 @@ from store import settings as shared
 from store.database import engine_options, normalise_url
 from store.settings import ConfigError, instance_secret
 
-__all__ = ["ConfigError", "defaults", "finalise", "from_environment", "parse_bool"]
+__all__ = ["ConfigError", "defaults", "finalise", "from_environment", "parse_bool", "portal_url"]
 
 ENV_KEYS = (
     "SECRET_KEY",
@@ -300,6 +300,13 @@ def _check_mail(config: dict, production: bool) -> None:
         raise ConfigError("MAIL_TIMEOUT must be more than 0 and at most 300 seconds")
     if int(config.get("PASSWORD_FORGOT_MINUTES", 60)) <= 0:
         raise ConfigError("PASSWORD_FORGOT_MINUTES must be a positive number of minutes")
+
+
+def portal_url(config) -> str:
+    """``PORTAL_URL`` as links are built on it: without surrounding space or a trailing slash; ""
+    when unset (review BN 14: the one reading for mails, webhooks and the printed set-password
+    link; ``config`` is the app's config or any mapping)."""
+    return (config.get("PORTAL_URL") or "").strip().rstrip("/")
 
 
 def _check_portal_url(config: dict, production: bool) -> None:

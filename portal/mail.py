@@ -29,7 +29,7 @@ from typing import Callable, Mapping
 
 from flask import Flask, current_app, url_for
 
-from .config import ConfigError
+from .config import ConfigError, portal_url
 
 log = logging.getLogger("portal.mail")
 
@@ -61,6 +61,13 @@ def compose(config: Mapping, to: str, subject: str, body: str, *, ics: str | Non
     return message
 
 
+def mail_configured(config: Mapping) -> bool:
+    """Whether mails go out at all: without ``MAIL_SERVER`` every mail, queued or direct, is
+    only written to the portal's log (:func:`deliver`). The one reading of the setting
+    (review BN 14)."""
+    return bool(config.get("MAIL_SERVER"))
+
+
 def send(config: Mapping, message: EmailMessage, *, connect: Connect | None = None) -> str:
     """Send ``message`` through the configured SMTP server.
 
@@ -86,7 +93,7 @@ def deliver(config: Mapping, message: EmailMessage, *,
         exception's type and SMTP code (never the server's reply text, which can echo
         addresses or credentials); None otherwise.
     """
-    if not config.get("MAIL_SERVER"):
+    if not mail_configured(config):
         _log_unsent(config, message)
         return SKIPPED, None
     try:
@@ -99,7 +106,7 @@ def deliver(config: Mapping, message: EmailMessage, *,
         # credentials, and the body holds one-time links.
         code = getattr(exc, "smtp_code", "")
         log.warning("mail to %s via %s:%s failed: %s %s", message["To"],
-                    config["MAIL_SERVER"], config.get("MAIL_PORT", 25), type(exc).__name__, code)
+                    config["MAIL_SERVER"], config.get("MAIL_PORT"), type(exc).__name__, code)
         return FAILED, f"{type(exc).__name__} {code}".strip()
     log.info("mail sent to %s", message["To"])
     return SENT, None
@@ -172,10 +179,10 @@ def absolute_url(endpoint: str, **values) -> str:
             that combination; this guards a config changed afterwards).
     """
     config = current_app.config
-    base = (config.get("PORTAL_URL") or "").rstrip("/")
+    base = portal_url(config)
     if base:
         return base + url_for(endpoint, **values)
-    if config.get("MAIL_SERVER"):
+    if mail_configured(config):
         raise ConfigError("PORTAL_URL must be set when MAIL_SERVER is set (links in mails are built on it)")
     return url_for(endpoint, _external=True, **values)
 
@@ -186,7 +193,7 @@ def open_connection(config: Mapping) -> smtplib.SMTP:
     Raises:
         OSError, smtplib.SMTPException: if the server cannot be reached or refuses TLS.
     """
-    host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)
+    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]  # an int (portal.config's default and check)
     timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
     if config.get("MAIL_USE_SSL"):
         return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())

@@ -24,6 +24,7 @@ from store.models import MailMessage, User
 
 from ..access import admin_required
 from ..extensions import db
+from ..mail import mail_configured
 from ..notifications.mailer import GIVE_UP_AFTER, MAX_DELAY, NOT_CONFIGURED
 from ..notifications.service import NOTIFICATION_KINDS
 from . import bp
@@ -55,12 +56,6 @@ def count_clauses(now: datetime) -> tuple[sa.ScalarSelect, sa.ScalarSelect, sa.S
         return sa.select(sa.func.count()).select_from(MailMessage).where(where).scalar_subquery()
 
     return count(_retrying()), count(_given_up(now)), count(_only_logged(now))
-
-
-def mail_configured(config) -> bool:
-    """Whether mails go out at all: without ``MAIL_SERVER`` every mail, queued or direct, is
-    only written to the portal's log (:func:`portal.mail.deliver`)."""
-    return bool(config.get("MAIL_SERVER"))
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def run(now: datetime | None = None, *, connect: mail.Connect | None = None) -> 
             result = _process(kind, request_id, now, connect)
             if result is not None:
                 counts[done if result else "failed"] += 1
-    return Summary(**counts, mail_off=not current_app.config.get("MAIL_SERVER"))
+    return Summary(**counts, mail_off=not mail.mail_configured(current_app.config))
 
 
 def candidates(now: datetime, window: timedelta) -> tuple[list[int], list[int]]:

@@ -15,6 +15,7 @@ from ..admin.service import held_kinds, lacks_active_user, lacks_active_vk
 from ..citizens.queries import without_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
+from ..mail import mail_configured
 from ..openings import service as openings
 from ..openings.interview_times import interviews_for_company
 from ..placements import followup, monthly
@@ -207,7 +208,7 @@ def for_admin(user: User, today) -> dict:
         "mails_retrying": mails_retrying,
         "mails_given_up": mails_given_up,
         "mails_only_logged": mails_only_logged,
-        "mail_configured": mail_queue.mail_configured(current_app.config),
+        "mail_configured": mail_configured(current_app.config),
         "scheduled_jobs": job_runs.overview(),  # the cron commands' last runs (review AN 13)
         "getting_started": steps,
     }

@@ -47,6 +47,7 @@ from store import clock
 from store.models import MailMessage
 
 from .. import audit, drain_loop, mail
+from ..config import portal_url
 from ..extensions import db
 
 log = logging.getLogger("portal.mail")
@@ -66,12 +67,13 @@ def backoff(attempts: int) -> timedelta:
     return min(BASE_DELAY * 2 ** min(max(attempts - 1, 0), 20), MAX_DELAY)  # 2**20 min > MAX_DELAY
 
 
-def absolute_links(text: str, base: str) -> str:
-    """``text`` with every portal path (``/beskeder/``) made absolute on ``base`` (PORTAL_URL).
+def absolute_links(text: str, config: Mapping) -> str:
+    """``text`` with every portal path (``/beskeder/``) made absolute on ``config``'s
+    ``PORTAL_URL`` (:func:`portal.config.portal_url`).
 
-    Without a base (development without a mail server) the text is returned unchanged.
+    Without it (development without a mail server) the text is returned unchanged.
     """
-    base = (base or "").rstrip("/")
+    base = portal_url(config)
     return _PATH.sub(lambda m: m.group(1) + base + m.group(2), text) if base else text
 
 
@@ -121,7 +123,7 @@ def deliver(session: Session, row: MailMessage, now: datetime, config: Mapping, 
     held_until = row.claimed_until
     try:
         message = mail.compose(config, row.to_address, row.subject,
-                               absolute_links(row.body or "", config.get("PORTAL_URL") or ""), ics=row.ics)
+                               absolute_links(row.body or "", config), ics=row.ics)
         result, reason = mail.deliver(config, message, connect=connect)
     except (ValueError, TypeError) as exc:  # an address or subject that can never be sent
         result, reason, permanent = mail.FAILED, type(exc).__name__, True

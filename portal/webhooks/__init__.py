@@ -7,7 +7,7 @@ portal queues signed deliveries in the same transaction as the event (:mod:`.ser
 from __future__ import annotations
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks", cli_group="webhooks")
 
@@ -23,9 +23,11 @@ def send_command(loop: bool, interval: float) -> None:
     when the database cannot be used; the loop logs the error and tries again.
     """
     from .. import drain_loop
-    from . import events, sender
+    from ..config import portal_url
+    from . import sender
 
-    if not events.portal_url():  # the same config as the portal's: its events are queued without links
+    # The same config as the portal's: without PORTAL_URL its events are queued without links.
+    if not portal_url(current_app.config):
         click.echo("Warning: PORTAL_URL is not set, so webhook deliveries carry no links (\"links\": {}). "
                    "Set it to the portal's public address.", err=True)
     drain_loop.run("webhook", sender.drain, command="webhooks send", loop=loop, interval=interval)

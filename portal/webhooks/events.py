@@ -35,6 +35,7 @@ from store import clock
 from store.models import HotlineRequest, Interview, Placement, Proposal
 from store.models.api import RECTIFIED_FIELDS
 
+from ..config import portal_url
 from ..notifications.service import path_for
 from .service import emit
 
@@ -46,14 +47,9 @@ API_PATHS = {
 }
 
 
-def portal_url() -> str:
-    """``PORTAL_URL`` without its trailing slash; "" when unset (then payloads carry no links)."""
-    return (current_app.config.get("PORTAL_URL") or "").strip().rstrip("/")
-
-
 def _links(portal_path: str, kind: str | None = None, object_id: int | None = None) -> dict:
     """The portal page (and, with ``kind``, the API resource) on ``PORTAL_URL``; {} without it."""
-    base = portal_url()
+    base = portal_url(current_app.config)  # "" when unset: then payloads carry no links
     if not base:
         return {}
     links = {"portal": base + portal_path}

@@ -12,7 +12,8 @@ from .. import audit
 from ..access import roles_required
 from ..extensions import db
 from .. import urlguard
-from . import bp, events, sender, service
+from ..config import portal_url
+from . import bp, sender, service
 from .forms import ActionForm, EndpointForm
 
 webhooks_required = roles_required("company", "admin")
@@ -21,7 +22,7 @@ webhooks_required = roles_required("company", "admin")
 @bp.context_processor
 def _portal_url_state() -> dict:
     """``links_missing``: PORTAL_URL is unset, so deliveries carry no links (review AS 6)."""
-    return {"links_missing": not events.portal_url()}
+    return {"links_missing": not portal_url(current_app.config)}
 
 
 def _check_url(form: EndpointForm) -> bool:

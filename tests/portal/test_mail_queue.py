@@ -254,7 +254,7 @@ def test_without_a_mail_server_the_mail_is_only_logged_and_done(app, user, caplo
     ("https://andet.dk/a", "https://andet.dk/a"),
 ])
 def test_absolute_links(text, expected):
-    assert mailer.absolute_links(text, "https://x.dk/") == expected
+    assert mailer.absolute_links(text, {"PORTAL_URL": "https://x.dk/"}) == expected
 
 
 def test_cli_mail_send_drains_once(mail_app, user, runner, monkeypatch):
