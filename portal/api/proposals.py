@@ -210,7 +210,7 @@ def proposal_view(proposal: Proposal) -> dict:
 
 def tombstone(proposal: Proposal) -> dict:
     """A company's item for a candidate it was shown that is no longer relevant
-    (:func:`portal.openings.service.no_longer_relevant`): the ids, the neutral status, when, and
+    (:func:`portal.proposals.no_longer_current`): the ids, the neutral status, when, and
     nothing about the citizen (no read to audit)."""
     return {"id": proposal.id, "opening_id": proposal.opening_id, "status": TOMBSTONE_STATUS,
             "pseudonym": pseudonym(proposal.citizen_id, proposal.opening_id), "name": None,
@@ -252,7 +252,7 @@ def list_proposals(args):
     company = current_user.role == "company"
     since = common.since_moment(args.get("updated_since"))
     live = Proposal.status.in_(rules.VISIBLE_TO_COMPANY)
-    # A candidate the company was shown and that is no longer relevant (openings.no_longer_relevant:
+    # A candidate the company was shown and that is no longer relevant (proposals.no_longer_current:
     # the GET's 410): in a company's delta as a tombstone, so an integrated system learns to delete.
     gone = sa.or_(Proposal.status == "withdrawn",
                   sa.and_(Proposal.status.in_(rules.ENDED), Proposal.decided_at.is_not(None)))
@@ -314,9 +314,8 @@ def shown_proposal(proposal_id: int) -> Proposal:
     """The proposal, if the caller may act on it (:func:`portal.interviews.access.load_proposal`),
     for every API endpoint on one proposal, the read and the writes alike.
 
-    A company's own candidate it was shown that is no longer current (the web's
-    :func:`portal.interviews.access.no_longer_current`, the rule of
-    :func:`portal.openings.service.no_longer_relevant`: consent withdrawn, or ended or the opening
+    A company's own candidate it was shown that is no longer current (the web's rule,
+    :func:`portal.proposals.no_longer_current`: consent withdrawn, or ended or the opening
     done after the approval) is an ordinary moment, not an authorisation failure: 410 with
     :data:`NO_LONGER_RELEVANT`, no audit row, nothing written (review BK 1, as the web's BH 4).
 

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from .. import audit
 from ..extensions import db
 from ..formutil import keep_form, kept_form
-from ..proposals import VISIBLE_TO_COMPANY, shown_to_company
+from ..proposals import VISIBLE_TO_COMPANY, no_longer_current  # the one rule (review BN 5)
 from store.models import Proposal
 
 ANSWER_NOT_SAVED = "Kandidaten er ikke længere aktuel; jeres svar er ikke gemt."
@@ -32,14 +32,6 @@ class NoLongerCurrent(Exception):
     def __init__(self, proposal: Proposal) -> None:
         super().__init__(proposal.id)
         self.proposal = proposal
-
-
-def no_longer_current(proposal: Proposal) -> bool:
-    """The company was shown ``proposal`` and it is no longer current: its consent withdrawn, or
-    ended after the consultant approved it (the rule of
-    :func:`portal.openings.service.no_longer_relevant`, which lists it on the opening's page)."""
-    return proposal.status == "withdrawn" or (
-        proposal.status not in VISIBLE_TO_COMPANY and shown_to_company(proposal))
 
 
 def load_proposal(proposal_id: int, opening_id: int | None = None, *, left: bool = False) -> Proposal:
