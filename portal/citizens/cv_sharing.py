@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from cachetools import LRUCache
 
 from .. import cv_details, private_details, proposals
 from ..extensions import db
@@ -78,26 +78,24 @@ class _Person:
     email: str
 
 
-# The checks made, newest last: (text, person, version) -> CheckedCv. A dict, not lru_cache, so a
-# deleted CV's result can be dropped by its text (:func:`forget`).
-_CACHE: OrderedDict[tuple[str, _Person, int], CheckedCv] = OrderedDict()
+# The checks made, least recently used evicted first: (text, person, version) -> CheckedCv. A
+# cache we hold, not lru_cache, so a deleted CV's result can be dropped by its text
+# (:func:`forget`). cachetools' LRUCache is not thread-safe: every read and write holds the lock.
 _CACHE_SIZE = 64
+_CACHE: LRUCache[tuple[str, _Person, int], CheckedCv] = LRUCache(maxsize=_CACHE_SIZE)
 _CACHE_LOCK = threading.Lock()
 
 
 def _checked_text(text: str, person: _Person, version: int) -> CheckedCv:
     """:func:`checked` of ``text`` for ``person`` (``version`` only keys the cache), kept for
-    the :data:`_CACHE_SIZE` texts checked last."""
+    the :data:`_CACHE_SIZE` texts used last."""
     key = (text, person, version)
     with _CACHE_LOCK:
         if (hit := _CACHE.get(key)) is not None:
-            _CACHE.move_to_end(key)
             return hit
     result = _check(text, person)
     with _CACHE_LOCK:
         _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
     return result
 
 
