@@ -29,12 +29,12 @@ from matching.domain import (
 from matching import licences
 from matching.geo import UnknownPostcode, haversine_km, locate
 from matching.terms import matched_terms
+from matching.vocab import READINESS_GROUPS
 
 DAYS_PER_MONTH = 30.44
-READINESS_LABELS = {
-    "i_gang": "i gang", "paa_spring": "på spring", "paa_vej": "på vej",
-    "laengere_sigt": "lidt længere sigt",
-}
+# The readiness groups' names as they read inside a sentence (»Parathed: på vej«), from the one
+# list of groups, so a new group has its label (review BN 5).
+READINESS_LABELS = {key: name[0].lower() + name[1:] for key, name in READINESS_GROUPS.items()}
 
 
 @dataclass(frozen=True)

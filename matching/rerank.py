@@ -438,7 +438,9 @@ class Adjustment:
         together), each rounded to two decimals as the card shows it. The rest is the shown
         adjustment (:attr:`shown_delta`) less the shown parts, so the parts on the card add up
         exactly to the adjustment it shows (rounding each part on its own did not, review F4).
-        A part that rounds to 0,00 is left out (it is in the rest)."""
+        A part that rounds to 0,00 is left out (it is in the rest). A caller that shows another
+        total (the card shows the difference of the rounded figures before and after) takes the
+        rest against that total from the parts, not this rest."""
         shown = [(name, cents) for name, value in self.contributions[:n] if (cents := _cents(value))]
         rest = _cents(self.delta) - sum(cents for _, cents in shown)
         return [(self._reason(name), cents / 100) for name, cents in shown], rest / 100

@@ -298,3 +298,13 @@ def test_a_gap_before_jobbro_knew_the_citizen_is_said_as_registered_in_jobbro():
                placements_known_from=date(2026, 11, 1))[0] == "13 mdr. uden virksomhedsrettet forløb"
     assert gap(case_start=date(2026, 11, 1), last_company_placement=None,
                placements_known_from=date(2026, 11, 1))[0] == "0 mdr. uden virksomhedsrettet forløb"
+
+
+def test_every_readiness_group_has_its_label_in_a_sentence():
+    """The card's »Parathed: …« reads the one list of groups (review BN 5): a group added to
+    ``vocab.READINESS_GROUPS`` gets a label, lower-cased as it stands inside a sentence."""
+    from matching.ranking import READINESS_LABELS
+    from matching.vocab import READINESS_GROUPS
+
+    assert set(READINESS_LABELS) == set(READINESS_GROUPS)
+    assert READINESS_LABELS["paa_vej"] == "på vej" and READINESS_LABELS["laengere_sigt"] == "lidt længere sigt"
