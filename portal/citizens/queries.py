@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, load_only, selectinload
 
-from matching.geo import POSTCODES
 
 from .. import name_order
 from ..extensions import db
@@ -291,9 +290,3 @@ def consultants() -> list[User]:
     """Active consultants, the people a citizen can be assigned to."""
     return list(db.session.scalars(
         sa.select(User).where(User.role == "consultant", User.active.is_(True)).order_by(*name_order.order_by(User.name, User.id))))
-
-
-def town_of(postcode: str) -> str:
-    """The town name for a postcode in the matching table ("" if unknown)."""
-    entry = POSTCODES.get((postcode or "").strip())
-    return entry[0] if entry else ""

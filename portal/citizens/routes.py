@@ -12,7 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching.redact import contains_cpr
 
-from .. import merge, proposals
+from .. import merge, postcodes, proposals
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from store.models import Citizen
@@ -66,7 +66,7 @@ def render_detail(citizen: Citizen, **forms) -> str:
     return render_template("citizens/detail.html", citizen=citizen,
                            placements=queries.placements_of(citizen.id),
                            indexing=queries.indexing_state(citizen.id),
-                           hours_total=_hours_by_placement, town=queries.town_of(citizen.postcode),
+                           hours_total=_hours_by_placement, town=postcodes.town_of(citizen.postcode),
                            closing=case.closing_of(citizen), **{**case_forms(citizen), **forms})
 
 

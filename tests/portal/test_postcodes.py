@@ -338,5 +338,5 @@ def test_a_postcode_names_the_same_town_for_citizens_and_openings(app, stored):
 
     assert geo.postcode_location(stored) == geo.postcode_location("8000")
     assert service.town_for(stored) == service.town_of(stored) == postcodes.town_of(stored) == "Aarhus C"
-    assert queries.town_of(stored) == "Aarhus C"
+    assert not hasattr(queries, "town_of")  # the citizen's page reads postcodes.town_of, no copy
     assert postcodes.town_of(None) == postcodes.town_of("0000") == ""
