@@ -104,9 +104,8 @@ def _placement_counts(companies: sa.Select, today: date) -> dict[int, tuple[int,
     first, last = date(today.year, 1, 1), date(today.year, 12, 31)
     in_year = sa.and_(Placement.start_date <= last,
                       sa.or_(Placement.end_date.is_(None), Placement.end_date >= first))
-    ended = sa.and_(in_year, Placement.end_date >= first, Placement.end_date <= last,
-                    sa.or_(Placement.end_date < today,
-                           sa.and_(Placement.end_date == today, Placement.end_reason.is_not(None))))
+    # Ended: no longer active (the one rule, active_clause; the statement counts no cancelled one).
+    ended = sa.and_(in_year, Placement.end_date >= first, Placement.end_date <= last, sa.not_(active_clause(today)))
 
     def count(condition: sa.ColumnElement[bool]):
         return sa.func.count(sa.case((condition, Placement.id)))

@@ -140,3 +140,29 @@ def test_the_pages_statements_do_not_grow_with_the_partners(app, client, auth, m
         counts.append((shown, len(seen)))
     assert [shown for shown, _ in counts] == [1, 3, 15]
     assert len({n for _, n in counts}) == 1, counts
+
+
+@pytest.mark.parametrize(("end", "reason", "running", "ended"), [
+    (TODAY, None, 1, 0),  # its last day, no end registered: »Slutter i dag«, still running
+    (TODAY, "ordinaert_job", 0, 1),  # its end registered and come: ended
+    (TODAY - timedelta(days=1), None, 0, 1),  # the end date passed without a reason: ended
+    (TODAY + timedelta(days=3), "afbrudt", 1, 0),  # an end registered ahead: running until that day
+])
+def test_running_and_ended_follow_the_one_rule_active_clause(app, end, reason, running, ended):
+    """Review BN 2: the list's »ended« is »no longer active« (placements.service.active_clause,
+    is_active), not a hand-written copy; on a placement's last day without an end reason it is running."""
+    from portal.placements.service import is_active
+
+    with app.app_context():
+        citizen = Citizen(name="Borger Sidste", postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="i_gang", case_start=date(2024, 1, 5), hours_available=20)
+        company = Company(name="Partner Sidste", cvr="39999999", postcode="8722", code_of_care=True)
+        db.session.add_all([citizen, company])
+        db.session.flush()
+        placement = Placement(citizen_id=citizen.id, company_id=company.id, kind="smaajob",
+                              start_date=date(TODAY.year, 1, 2), end_date=end, end_reason=reason, weekly_hours=10)
+        db.session.add(placement)
+        db.session.commit()
+        counts = staff._placement_counts(sa.select(Company.id).where(Company.id == company.id), TODAY)
+        assert counts[company.id][0] == running == int(is_active(placement, TODAY))
+        assert counts[company.id][3] == ended
