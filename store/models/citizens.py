@@ -52,9 +52,13 @@ def external_id_key(external_id: str | None) -> str | None:
     Kept in ``Citizen.external_id_key`` (indexed, migration 0035) by the hook below on every
     write of ``external_id``; :func:`portal.citizens.service.same_external_id` compares it, and
     an erased id is blocked by the hash of this key (:func:`portal.privacy.block_hashes`).
-    Callers with typed input clean it first (:func:`portal.formutil.clean_line`). Migration
-    0035 backfills with a copy of this function: a change here needs a migration that
-    recomputes the column.
+    Callers with typed input clean it first (:func:`portal.formutil.clean_line`).
+
+    Two migrations hold a copy of this fold (a migration never imports the models): 0035
+    backfills ``citizen.external_id_key``, and 0043 backfills ``team.name_key`` and
+    ``user.integration_name_key`` (team and integration names unique as the portal folds them).
+    A change here needs a migration that recomputes all three columns (and renames what the
+    new fold makes alike, as 0043 does).
     """
     if external_id is None:
         return None
