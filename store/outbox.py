@@ -8,9 +8,16 @@ the call is visible where the change is made.
 """
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
+from .clock import utcnow
 from .models.outbox import OUTBOX_ENTITIES, OUTBOX_OPS, OutboxEvent
+
+if TYPE_CHECKING:
+    from .models.citizens import Citizen
 
 
 def record_change(session: Session, entity: str, entity_id: int, op: str = "upsert") -> OutboxEvent:
@@ -41,3 +48,16 @@ def record_change(session: Session, entity: str, entity_id: int, op: str = "upse
     event = OutboxEvent(entity=entity, entity_id=entity_id, op=op, status="pending", attempts=0)
     session.add(event)
     return event
+
+
+def citizen_changed(session: Session, citizen: Citizen, *, now: datetime | None = None) -> OutboxEvent:
+    """Tell the matching index that ``citizen`` changed: the one »matching changed« step.
+
+    Bumps ``citizen.updated_at`` (to ``now``, default the current moment) and then records the
+    change (:func:`record_change`). The bump makes the row dirty even when only a child row
+    changed (jobmål, CV, a placement, the VK's account), so the version counter rises with the
+    change and the indexer's versioned write of it is not a stale no-op. Use this, not
+    :func:`record_change` alone, for every change to an existing citizen (review BN 13).
+    """
+    citizen.updated_at = now or utcnow()
+    return record_change(session, "citizen", citizen.id)

@@ -19,7 +19,7 @@ from ..notifications import assigned
 from .service import AccountRuleError
 from store import clock
 from store.models import Citizen, Company, HotlineRequest, Team, User
-from store.outbox import record_change
+from store.outbox import citizen_changed
 
 
 def successor_choices(leaving_id: int) -> list[SelectChoice]:
@@ -111,8 +111,7 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
             stays = citizen.adviser_id if not as_adviser else citizen.vk_id if not as_vk else None
             if stays is not None:
                 kept.setdefault(stays, ([], []))[0 if as_vk else 1].append(citizen.id)
-            citizen.updated_at = now
-            record_change(db.session, "citizen", citizen.id)
+            citizen_changed(db.session, citizen, now=now)
             # In the citizen's own history too, as a reassignment by hand is (an access
             # request searches the log by citizen): »Sagsbehandlere ændret« (review O 2).
             audit.record("citizen_assigned", citizen_id=citizen.id,

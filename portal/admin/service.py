@@ -21,7 +21,7 @@ from .forms import VK_CHOICE, is_reserved_email
 from store import clock
 from store.models import Citizen, Company, HotlineRequest, Team, User
 from store.models.api import ApiToken
-from store.outbox import record_change
+from store.outbox import citizen_changed
 
 
 class AccountRuleError(RuleError):
@@ -572,8 +572,7 @@ def _reindex_caseload(user: User) -> None:
     now = clock.utcnow()
     for citizen in db.session.scalars(sa.select(Citizen).where(
             Citizen.vk_id == user.id, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))):
-        citizen.updated_at = now
-        record_change(db.session, "citizen", citizen.id)
+        citizen_changed(db.session, citizen, now=now)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from ..i18n import format_date
 from store.clock import today as local_today
 from store.models import AuditEvent, CaseClosure, Citizen, Placement, User
 from store.models.vocab import CASE_CLOSE_REASONS
-from store.outbox import record_change
+from store.outbox import citizen_changed
 from ..placements.service import active_clause
 from ..privacy import erase_citizen
 from . import case_endings, recipients
@@ -111,7 +111,7 @@ def checked_for_audit(citizen: Citizen, text: str, field: str) -> str:
 
 
 def _case_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
-    record_change(db.session, "citizen", citizen.id)
+    citizen_changed(db.session, citizen)  # bumped, as every matching change (review BN 13)
     audit.record(action, citizen_id=citizen.id, purpose=purpose)
 
 

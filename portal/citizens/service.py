@@ -20,8 +20,7 @@ from ..notifications import assigned
 from ..i18n import format_date
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.citizens import external_id_key
-from store.models.base import utcnow
-from store.outbox import record_change
+from store.outbox import citizen_changed
 from .forms import (CPR_IN_LIMITATIONS_MESSAGE, MAX_JOB_GOALS, clean_line, job_goal_health_message,
                     job_goal_health_words, job_goal_sentence_problem)
 from .uploads import AcceptedCv
@@ -93,10 +92,7 @@ def ensure_editable(citizen: Citizen) -> None:
 
 
 def _matching_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
-    # Touching updated_at makes the row dirty even when only a child row changed, so the
-    # version counter rises with jobmål and CV changes too.
-    citizen.updated_at = utcnow()
-    record_change(db.session, "citizen", citizen.id)
+    citizen_changed(db.session, citizen)  # the version rises with jobmål and CV changes too
     audit.record(action, citizen_id=citizen.id, purpose=purpose)
 
 

@@ -49,8 +49,7 @@ from ..openings import service as opening_service
 from ..openings.service import EDITABLE_FIELDS, OpeningData
 from store import clock
 from store.models import Citizen, JobGoal, Opening, User
-from store.models.base import utcnow
-from store.outbox import record_change
+from store.outbox import citizen_changed, record_change
 from store.profiles import opening_profile
 
 Status = Literal["created", "updated", "unchanged"]
@@ -197,7 +196,10 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
             raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, EXTERNAL_ID_LABEL)
         citizen = _create_citizen(session, record, actor, team_id)
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
-        record_change(session, "citizen", citizen.id)
+        if record.cv is not None:  # the CV's row came after the citizen's: its version rises, as on an update
+            citizen_changed(session, citizen)
+        else:
+            record_change(session, "citizen", citizen.id)
         audit.record("citizen_imported", citizen_id=citizen.id, purpose="created", user=actor)
         if announce:
             citizen_service.announce_caseworkers(citizen, (None, None), actor)
@@ -233,7 +235,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     if record.cv is not None and _cv_differs(citizen, record.cv):
         old_cv = citizen.current_cv.original_filename if citizen.current_cv is not None else None
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
-        record_change(session, "citizen", citizen.id)
+        citizen_changed(session, citizen)
         changed.append("cv")
         changes.append(Change("cv", old_cv, record.cv.display_name))
     if not changed:
@@ -320,8 +322,7 @@ def _replace_job_goals(session: Session, citizen: Citizen, titles: tuple[str, ..
         goal.title, goal.position = title, position
         goals.append(goal)
     citizen.job_goals[:] = goals
-    citizen.updated_at = utcnow()  # the version rises with the jobmål (see Citizen)
-    record_change(session, "citizen", citizen.id)
+    citizen_changed(session, citizen)  # the version rises with the jobmål (see Citizen)
     audit.record("job_goals_imported", citizen_id=citizen.id, purpose=f"count:{len(goals)}", user=actor)
     return True
 
@@ -338,7 +339,6 @@ def _attach_cv(citizen: Citizen, cv: AcceptedCv | None, actor: User | None,
     stored_name = store_file(cv_folder, cv.data, cv.kind) if cv_folder else None
     try:
         citizen.cv_documents.append(_cv_document(cv, stored_name, actor))
-        citizen.updated_at = utcnow()
     except Exception:
         if stored_name:
             delete_stored(cv_folder, stored_name)

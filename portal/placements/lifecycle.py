@@ -24,10 +24,9 @@ from ..i18n import format_date, format_hours_count, format_month, format_number
 from . import news as placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
-from store.models.base import utcnow
 from store.models.vocab import BENEFIT_GROUPS, CANCELLED, COMPANY_RESPONSES, ENDING_REASONS, OPENING_KINDS
 from store import clock
-from store.outbox import record_change
+from store.outbox import citizen_changed, record_change
 from .service import followed_up, is_active, is_cancelled
 
 MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead
@@ -487,10 +486,8 @@ def events_of(placement_id: int) -> list[PlacementEvent]:
 
 
 def _matching_changed(citizen: Citizen) -> None:
-    # Time since the last company-based placement is a ranking factor: touching the row
-    # raises its version, so the indexer's versioned write is not a stale no-op.
-    citizen.updated_at = utcnow()
-    record_change(db.session, "citizen", citizen.id)
+    # Time since the last company-based placement is a ranking factor.
+    citizen_changed(db.session, citizen)
 
 
 def _num(value: float) -> str:

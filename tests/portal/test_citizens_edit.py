@@ -207,7 +207,7 @@ def test_a_failing_outbox_write_rolls_the_change_back(app, client, auth, citizen
     def broken(*_args, **_kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(service, "record_change", broken)
+    monkeypatch.setattr(service, "citizen_changed", broken)
     before = snapshot(app, citizen_id)
     response = client.post(f"/borgere/{citizen_id}/jobmaal", data={"csrf_token": csrf(auth), "title": "Chauffør"})
     assert response.status_code == 500

@@ -127,7 +127,7 @@ def test_a_failed_database_write_removes_the_stored_file(app, client, auth, citi
     def broken(*_args, **_kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(service, "record_change", broken)
+    monkeypatch.setattr(service, "citizen_changed", broken)
     response = upload(client, auth, citizen_id, GOOD_TXT, "cv.txt")
     assert response.status_code == 500
     assert stored_files(app) == []

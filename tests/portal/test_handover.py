@@ -266,10 +266,10 @@ def _other_admin_hands_over(app, monkeypatch, world, to: int, *, everything: boo
     handover commits (on its own connection): Anna, or everything, goes to ``to``."""
     from portal.admin import caseload
 
-    real = caseload.record_change
+    real = caseload.citizen_changed
     done = []
 
-    def meanwhile(session, entity, entity_id):
+    def meanwhile(session, changed, **kwargs):
         if not done:
             done.append(True)
             leaving, ids = world["leaving"].id, world["ids"]
@@ -284,9 +284,9 @@ def _other_admin_hands_over(app, monkeypatch, world, to: int, *, everything: boo
                     requests = HotlineRequest.__table__
                     other.execute(sa.update(requests).where(requests.c.assigned_to_id == leaving,
                                                             requests.c.status != "closed").values(assigned_to_id=to))
-        return real(session, entity, entity_id)
+        return real(session, changed, **kwargs)
 
-    monkeypatch.setattr(caseload, "record_change", meanwhile)
+    monkeypatch.setattr(caseload, "citizen_changed", meanwhile)
 
 
 def test_a_handover_racing_another_shows_the_holdings_left_not_a_500(app, client, auth, world, make_user,
