@@ -65,3 +65,24 @@ def migrated_app_fixture(prefix: str):
             yield app
 
     return migrated_app
+
+
+def insert_user(email: str, name: str, role: str, company_id: int | None = None) -> int:
+    """A user as every revision since 0001 stores one: a Core insert of the columns they all have
+    (the ``User`` model gains columns, e.g. 0043's ``integration_name_key``, which a database
+    at an older revision lacks), for tests that start below the newest revision."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from store.models import User
+
+    user = sa.table("user", sa.column("id", sa.Integer), sa.column("email", sa.String),
+                    sa.column("name", sa.String), sa.column("role", User.__table__.c.role.type),
+                    sa.column("company_id", sa.Integer), sa.column("active", sa.Boolean),
+                    sa.column("created_at", User.__table__.c.created_at.type))
+    with db.engine.begin() as connection:
+        return connection.execute(sa.insert(user).values(
+            email=email, name=name, role=role, company_id=company_id, active=True,
+            created_at=datetime.now(timezone.utc)).returning(user.c.id)).scalar_one()

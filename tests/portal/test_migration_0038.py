@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from portal.extensions import db
-from store.models import AuditEvent, Company, User
-from tests.portal.migration_helpers import DATABASES, database_url, migrated
+from store.models import AuditEvent, Company
+from tests.portal.migration_helpers import DATABASES, database_url, insert_user, migrated
 
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
 REQUEST = sa.table("hotline_request", sa.column("id", sa.Integer), sa.column("company_id", sa.Integer),
@@ -34,11 +34,12 @@ def at_0037(request, tmp_path):
 
 def _people() -> dict[str, int]:
     company = Company(name="Solbakken", cvr="12345678", postcode="8722")
-    users = {key: User(email=f"{key}@jc.dk", name=key, role="consultant") for key in ("michael", "nikolaj", "laura")}
-    writer = User(email="kontakt@solbakken.dk", name="Kontakt", role="company", company=company)
-    db.session.add_all([company, writer, *users.values()])
+    db.session.add(company)
     db.session.commit()
-    return {"company": company.id, "writer": writer.id, **{key: user.id for key, user in users.items()}}
+    # Core inserts: the User model has gained columns since 0037 (0043's integration_name_key)
+    users = {key: insert_user(f"{key}@jc.dk", key, "consultant") for key in ("michael", "nikolaj", "laura")}
+    writer = insert_user("kontakt@solbakken.dk", "Kontakt", "company", company.id)
+    return {"company": company.id, "writer": writer, **users}
 
 
 def _request(people: dict[str, int], assignee: str | None, escalated: datetime | None, status: str = "open") -> int:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from portal.extensions import db
-from store.models import Company, Opening, User
-from tests.portal.migration_helpers import DATABASES, database_url, migrated
+from store.models import Company, Opening
+from tests.portal.migration_helpers import DATABASES, database_url, insert_user, migrated
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc)
 MARK = sa.table("opening_none_suitable", sa.column("id", sa.Integer), sa.column("opening_id", sa.Integer),
@@ -26,14 +26,13 @@ def at_0041(request, tmp_path):
 
 
 def _opening_and_user() -> tuple[int, int]:
-    """An opening and a consultant (the models have not changed since 0041, but for the new table)."""
+    """An opening (the model has not changed since 0041) and a consultant (a Core insert)."""
     company = Company(name="Solbakken", cvr="12345678", postcode="8722")
-    user = User(email="michael@jc.dk", name="Michael", role="consultant")
     opening = Opening(company=company, kind="smaajob", title="Køkkenassistent", postcode="8722", hours_min=5,
                       hours_max=10, status="open")
-    db.session.add_all([company, user, opening])
+    db.session.add_all([company, opening])
     db.session.commit()
-    ids = opening.id, user.id
+    ids = opening.id, insert_user("michael@jc.dk", "Michael", "consultant")  # 0043 adds a user column
     db.session.remove()
     return ids
 
