@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from matching import licences
-from matching.redact import contains_cpr
+from matching.redact import CPR_PLACEHOLDER, contains_cpr, redact_cpr
 
 from .i18n import LOCALE, wtforms_translations
 
@@ -200,9 +200,11 @@ CPR_IN_TEXT_MESSAGE = "Skriv teksten uden CPR-nummer: CPR-numre bruges ikke i po
 def no_cpr(message: str = CPR_IN_TEXT_MESSAGE):
     """A validator refusing a CPR-like number (:func:`matching.redact.contains_cpr`) with ``message``.
 
-    The text stays in the field as typed, with the message at it."""
+    The text stays in the field as typed, with the message at it; a text sent back by a redirect
+    (:func:`keep_form`) holds ``[cpr]`` where the number was, and is refused the same way until
+    the placeholder is gone."""
     def check(_form, field) -> None:
-        if isinstance(field.data, str) and field.data and contains_cpr(field.data):
+        if isinstance(field.data, str) and field.data and (contains_cpr(field.data) or CPR_PLACEHOLDER in field.data):
             raise ValidationError(message)
     return check
 
@@ -263,8 +265,13 @@ def keep_form(name: str, formdata: MultiDict) -> bool:
     render: the view redirects, and the page rebuilds the form with :func:`kept_form`.
     ``name`` says which form, for what (e.g. ``"interview-offer:12"``). Returns False, and
     keeps nothing, when the fields are too big for the session.
+
+    A CPR number typed in a field is kept as ``[cpr]``: the session is a signed, not encrypted,
+    cookie, and a text refused for holding one (:func:`no_cpr`) must not travel in it (review
+    BQ 1); the page says why at the field.
     """
-    fields = [(k, v) for k, v in formdata.items(multi=True) if k != "csrf_token"]
+    fields = [(k, redact_cpr(v) if isinstance(v, str) else v)
+              for k, v in formdata.items(multi=True) if k != "csrf_token"]
     if sum(len(k) + len(v) for k, v in fields) > MAX_KEPT_CHARS:
         session.pop(_KEPT_KEY, None)
         return False

@@ -124,7 +124,9 @@ def test_the_answer_note_with_a_cpr_number_is_refused_at_the_note_and_kept(app, 
                              "next": "candidate"})
     assert sent.status_code == 302 and _answer(app, world) == (None, "")
     page = client.get(sent.headers["Location"]).get_data(as_text=True)
-    assert CPR_IN_TEXT_MESSAGE in page and f'value="{TEXT}"' in page
+    # kept to correct, the number as [cpr]: a refused text never travels in the session cookie (review BQ 1)
+    assert CPR_IN_TEXT_MESSAGE in page and f'value="{TEXT.replace("010190-1234", "[cpr]")}"' in page
+    assert "010190" not in page and "010190" not in sent.headers.get("Set-Cookie", "")
 
 
 def test_the_api_refuses_the_answer_note_with_a_cpr_number_at_the_note(app, client, world):
