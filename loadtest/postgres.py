@@ -116,8 +116,9 @@ def demo_on_postgres(sqlite_path: Path, parent: Path, migrate: Callable[[str], N
 def copy_sqlite(sqlite_path: Path, url: str) -> dict[str, int]:
     """Copy every row of the SQLite database into the PostgreSQL database at ``url``.
 
-    The target's schema must be the migrations' at the same revision as the source, and its
-    tables empty. All or nothing: one transaction.
+    The target's schema must be the migrations' at the same revision as the source. Rows a
+    migration wrote into the target (0041's ``deployment_fact``) are replaced by the source's:
+    every copied table is emptied first. All or nothing: one transaction.
 
     Returns:
         Rows copied per table.
@@ -158,6 +159,7 @@ def _copy(source: sqlite3.Connection, connection: sa.Connection) -> dict[str, in
         connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     cursor = connection.connection.driver_connection.cursor()  # psycopg, same transaction
     for table, columns in plan.items():
+        connection.exec_driver_sql(f'DELETE FROM "{table}"')  # what a migration inserted (review BR 2)
         _copy_table(source, cursor, table, columns)
     for table, name, definition in foreign_keys:
         connection.exec_driver_sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")

@@ -19,13 +19,15 @@ its own migration that recomputes both columns).
 
 Names already alike under folding are renamed before the index is made, so the upgrade never
 fails and no row is lost: the row with the lowest id keeps its name, each later one gets » (2)«,
-» (3)« … (the first number whose name is not taken, folded, by any team or integration; cut so
+» (3)« … (the first number whose name is not taken, folded, by another team for a team, by another
+active integration for an integration; cut so
 the name stays within 120 characters), each logged. Only active integrations are compared with
 each other, as the index does.
 
 SQLite: ADD COLUMN and CREATE INDEX in place, no table copy (``user``'s and ``team``'s other
 indexes and constraints stay as they are). The downgrade drops the indexes and the columns
-(SQLite's own DROP COLUMN, no copy); the renames stay.
+(SQLite's own DROP COLUMN, no copy); the » (2)« renames stay: the one thing it does not
+restore (the log names each).
 
 Revision ID: 0043
 Revises: 0042
