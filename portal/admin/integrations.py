@@ -79,45 +79,27 @@ def create_integration(name: str) -> User:
     user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name, role="integration",
                 password_hash=None)
     db.session.add(user)
-    _flush_or_taken(NAME_TAKEN)
+    with service.name_taken_as(NAME_TAKEN):  # given meanwhile by another administrator
+        db.session.flush()
     audit.record("integration_created", purpose=f"user:{user.id}")
-    _commit_or_taken(NAME_TAKEN)
+    with service.name_taken_as(NAME_TAKEN):
+        db.session.commit()
     return user
 
 
 def active_integration_named(name: str, *, but: int | None = None) -> int | None:
     """The id of the active integration called ``name`` whatever its case, Unicode form or
-    spaces, other than ``but``; None if there is none. Folded in Python as team names are; the
-    database has the same rule (``User.integration_name_key``'s partial unique index, 0043)."""
-    key = folded(name)
-    return next((user_id for user_id, other in db.session.execute(
-        sa.select(User.id, User.name).where(User.role == "integration", User.active))
-        if user_id != but and folded(other) == key), None)
+    spaces, other than ``but``; None if there is none. By the stored folded name
+    (``User.integration_name_key``, as team names are), which a partial unique index over the
+    active integrations also holds (migration 0043)."""
+    return db.session.scalar(sa.select(User.id).where(
+        User.integration_name_key == folded(name), User.role == "integration", User.active,
+        User.id != (but or 0)))
 
 
 def _refuse_taken(name: str) -> None:
     if active_integration_named(name) is not None:
         raise service.AccountRuleError(NAME_TAKEN, "name")
-
-
-def _flush_or_taken(message: str) -> None:
-    """Flush; an active integration given the name meanwhile (another administrator between the
-    check and the write: the index ``uq_user_integration_name_key``) rolls back and refuses with
-    ``message`` at the name, not a 500."""
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise service.AccountRuleError(message, "name") from None
-
-
-def _commit_or_taken(message: str) -> None:
-    """Commit, refusing as :func:`_flush_or_taken` does."""
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise service.AccountRuleError(message, "name") from None
 
 
 def reactivation_taken(user: User) -> str:
@@ -138,13 +120,10 @@ def toggle(user: User, acting: User) -> int:
     """
     if not user.active and (taken := reactivation_taken(user)):
         raise service.AccountRuleError(taken)
-    name = user.name
-    try:  # the index may refuse at the first flush (a query in toggle_active), not only at the commit
+    # the index may refuse at the first flush (a query in toggle_active), not only at the commit
+    with service.name_taken_as(REACTIVATION_TAKEN.format(name=user.name), None):
         revoked = service.toggle_active(user, acting)
         db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise service.AccountRuleError(REACTIVATION_TAKEN.format(name=name)) from None
     return revoked
 
 

@@ -5,6 +5,8 @@ database and the audit log, and commit where they say so (else the caller commit
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,6 +28,18 @@ from store.outbox import citizen_changed
 
 class AccountRuleError(RuleError):
     """A change the account rules refuse (Danish ``message``; ``field`` or None for the page)."""
+
+
+@contextmanager
+def name_taken_as(message: str, field: str | None = "name") -> Iterator[None]:
+    """The block's flush or commit refused by a unique index on a folded name (a team or an
+    active integration given the name meanwhile by another administrator, migration 0043)
+    rolls back and refuses with ``message`` at ``field``, not a 500."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise AccountRuleError(message, field) from None
 
 
 class StaleEdit(Exception):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .. import audit, name_order
 from ..extensions import db
 from ..formutil import clean_line
-from .service import AccountRuleError
+from .service import AccountRuleError, name_taken_as
 from store.models import Citizen, Team, User
 from store.models.citizens import external_id_key as folded
 
@@ -67,31 +67,19 @@ def team_named(name: str | None, *, but: int | None = None) -> int | None:
     """The id of the team called ``name`` whatever its case, Unicode form or spaces (»team
     østjylland« is »Team Østjylland«), other than team ``but``; None if there is none.
 
-    Folded in Python (:func:`store.models.citizens.external_id_key`, the portal's one fold):
-    SQLite's ``lower()`` folds ASCII only, so »ØSTJYLLAND« never met »østjylland« in SQL (review
-    BH 3). A job centre has a few dozen teams: their names are read, not searched.
+    By the stored folded name (``Team.name_key``: :func:`store.models.citizens.external_id_key`,
+    the portal's one fold; SQLite's ``lower()`` folds ASCII only, review BH 3), which a unique
+    index also holds (migration 0043).
     """
     key = folded(name or "")
     if not key:
         return None
-    return next((team_id for team_id, other in db.session.execute(sa.select(Team.id, Team.name))
-                 if team_id != but and folded(other) == key), None)
+    return db.session.scalar(sa.select(Team.id).where(Team.name_key == key, Team.id != (but or 0)))
 
 
 def _refuse_taken(name: str, team_id: int | None) -> None:
     if team_named(name, but=team_id) is not None:
         raise AccountRuleError(TAKEN, "name")
-
-
-def _commit_or_taken() -> None:
-    """Commit; a team given the same name meanwhile, whatever its case (the unique index on
-    the folded name, ``ix_team_name_key``, migration 0043), rolls back and refuses with
-    :data:`TAKEN` at the name, not a 500."""
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise AccountRuleError(TAKEN, "name") from None
 
 
 def create_team(name: str) -> Team:
@@ -105,13 +93,11 @@ def create_team(name: str) -> Team:
     _refuse_taken(name, None)
     team = Team(name=name)
     db.session.add(team)
-    try:
+    with name_taken_as(TAKEN):  # created meanwhile by another administrator
         db.session.flush()
-    except sa.exc.IntegrityError:  # created meanwhile by another administrator
-        db.session.rollback()
-        raise AccountRuleError(TAKEN, "name") from None
     audit.record("team_created", purpose=f"team:{team.id}")
-    _commit_or_taken()
+    with name_taken_as(TAKEN):
+        db.session.commit()
     return team
 
 
@@ -128,7 +114,8 @@ def rename_team(team: Team, name: str) -> bool:
     _refuse_taken(name, team.id)
     team.name = name
     audit.record("team_renamed", purpose=f"team:{team.id}")
-    _commit_or_taken()
+    with name_taken_as(TAKEN):
+        db.session.commit()
     return True
 
 

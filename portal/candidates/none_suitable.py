@@ -60,12 +60,15 @@ class Mark:
         return self.returns_at.astimezone(clock.LOCAL).date()
 
 
+def _holding(now: datetime, opening_id, version) -> tuple[sa.ColumnElement[bool], ...]:
+    """SQL: the rule a mark of the opening ``opening_id`` at ``version`` holds by at ``now``."""
+    return (OpeningNoneSuitable.opening_id == opening_id, OpeningNoneSuitable.undone_at.is_(None),
+            OpeningNoneSuitable.opening_version == version, OpeningNoneSuitable.marked_at > now - HOLD)
+
+
 def in_force(now: datetime, opening=Opening):
     """SQL: ``opening`` (the Opening entity or an alias) has a mark in force at ``now``."""
-    return sa.exists().where(OpeningNoneSuitable.opening_id == opening.id,
-                             OpeningNoneSuitable.undone_at.is_(None),
-                             OpeningNoneSuitable.opening_version == opening.version,
-                             OpeningNoneSuitable.marked_at > now - HOLD)
+    return sa.exists().where(*_holding(now, opening.id, opening.version))
 
 
 def current(opening: Opening, now: datetime | None = None) -> Mark | None:
@@ -73,9 +76,7 @@ def current(opening: Opening, now: datetime | None = None) -> Mark | None:
     now = now or clock.utcnow()
     row = db.session.scalars(
         sa.select(OpeningNoneSuitable).options(joinedload(OpeningNoneSuitable.user))
-        .where(OpeningNoneSuitable.opening_id == opening.id, OpeningNoneSuitable.undone_at.is_(None),
-               OpeningNoneSuitable.opening_version == opening.version,
-               OpeningNoneSuitable.marked_at > now - HOLD)
+        .where(*_holding(now, opening.id, opening.version))
         .order_by(OpeningNoneSuitable.marked_at.desc(), OpeningNoneSuitable.id.desc()).limit(1)).first()
     if row is None:
         return None
