@@ -71,7 +71,7 @@ def create_integration(name: str) -> User:
 
     Raises:
         service.AccountRuleError: an active integration has the name, whatever its case,
-            Unicode form or spaces (``name``; folded in Python as team names are, review BH 8):
+            Unicode form or spaces (``name``; compared folded as team names are, review BH 8):
             the list and the key pages tell integrations apart by name alone.
     """
     name = clean_line(name)  # NFC, runs of spaces made one: stored as compared (review BK 5)

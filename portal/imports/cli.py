@@ -34,10 +34,9 @@ def _actor(email: str | None) -> User | None:
 def _team(name: str | None) -> int | None:
     if not name:
         return None
-    # Folded in Python, as the teams page compares names: SQLite's lower() leaves »Ø« (review BH 3).
-    key = folded(name)
-    team_id = next((tid for tid, other in db.session.execute(sa.select(Team.id, Team.name))
-                    if folded(other) == key), None)
+    # By the stored folded name, as the teams page compares names (SQLite's lower() leaves »Ø«,
+    # review BH 3; Team.name_key, migration 0043).
+    team_id = db.session.scalar(sa.select(Team.id).where(Team.name_key == folded(name)))
     if team_id is None:
         raise click.BadParameter("no team with that name", param_hint="--team")
     return team_id
