@@ -151,10 +151,16 @@ def plural(count: int | float | decimal.Decimal | None, one: str, many: str) -> 
     return one if count == 1 else many
 
 
-def and_list(items: Iterable[str]) -> str:
+def and_list(items: Iterable[str], separator: str | None = None) -> str:
     """Items the Danish way, »a, b og c« (»a og b«, »a«; "" for none): Babel's list pattern, so
-    every sentence that names several things joins them alike (review BN 12)."""
-    return format_list(list(items), locale=LOCALE)
+    every sentence that names several things joins them alike (review BN 12).
+
+    ``separator`` replaces the comma between the items before the last, for items that hold
+    commas themselves: ``separator="; "`` gives »a, x; b og c«, still »… og c« at the end."""
+    items = list(items)
+    if separator is not None and len(items) > 2:
+        items = [separator.join(items[:-1]), items[-1]]
+    return format_list(items, locale=LOCALE)
 
 
 def format_clock(value: datetime | time) -> str:

@@ -32,6 +32,7 @@ from cachetools import LRUCache
 
 from .. import cv_details, private_details, proposals
 from ..extensions import db
+from ..i18n import and_list
 from . import bp
 from store.models import Citizen, CvDocument, Proposal
 
@@ -149,7 +150,7 @@ def taken_out() -> str:
     """Every kind of detail whose sentences :func:`checked` takes out, as a Danish list (the CV
     page's promise, so it stays complete when a kind is added)."""
     labels = [*private_details.KINDS.values(), *cv_details.KINDS.values()]
-    return "; ".join(labels[:-1]) + " og " + labels[-1]
+    return and_list(labels, separator="; ")
 
 
 def consented_version(proposal: Proposal) -> CvDocument | None:

@@ -23,7 +23,7 @@ from .. import postcodes
 from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField,
                         DanishForm, DanishGetForm, LicencesField, Required, WholeNumberField, choices, clean_line, clean_text,
                         in_range, no_cpr, no_hidden_characters, no_nul)
-from ..i18n import format_number
+from ..i18n import and_list, format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 from store import clock
@@ -132,8 +132,7 @@ def audit_text_problem(text: str, *, name: str = "", phone: str = "") -> str | N
         problems.append("borgerens telefonnummer")
     if not problems:
         return None
-    listed = problems[0] if len(problems) == 1 else ", ".join(problems[:-1]) + " og " + problems[-1]
-    return f"Skriv teksten uden {listed}. {AUDIT_LOG_KEPT}"
+    return f"Skriv teksten uden {and_list(problems)}. {AUDIT_LOG_KEPT}"
 
 
 def _name_parts_in(text: str, name: str) -> list[str]:

@@ -44,7 +44,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, name_order, proposals
 from ..extensions import db
-from ..i18n import format_date
+from ..i18n import and_list, format_date
 from ..notifications.service import notify, path_for
 from ..placements.service import running_placement_start
 from ..pseudonyms import pseudonym
@@ -278,10 +278,6 @@ _CORRECTED_HIDDEN = ("Oplysningerne om {who} til »{title}« er rettet hos jobce
                      "rettede. Brug ikke det gamle, og ret eller slet det, også i mails og egne systemer.")
 
 
-def _listed(words: list[str]) -> str:
-    return " og ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
-
-
 def readable_now(proposal: Proposal, fields: list[str], today: date) -> list[str]:
     """Which of the corrected ``fields`` the company can read in the portal now (review BJ 1): the
     name while it is shown (:func:`portal.proposals.identity_released`), a contact detail only
@@ -339,7 +335,7 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
         hidden = [f for f in fields if f not in shown]
         sees_name = proposals.identity_released(proposal, today)
         readable = not hidden
-        words = _listed([CORRECTED_FIELDS[f] for f in fields])
+        words = and_list([CORRECTED_FIELDS[f] for f in fields])
         several = len(hidden) > 1
         if readable:
             line, further = _CORRECTED
@@ -350,8 +346,8 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
         else:
             line, further = _CORRECTED_HIDDEN
         slots = {"who": pseudonym(citizen.id, opening.id), "title": opening.title, "fields": words,
-                 "shown": _listed([CORRECTED_FIELDS[f] for f in shown]) if shown else "",
-                 "hidden": _listed([_CORRECTED_DEFINITE[f] for f in hidden]).capitalize() if hidden else "",
+                 "shown": and_list([CORRECTED_FIELDS[f] for f in shown]) if shown else "",
+                 "hidden": and_list([_CORRECTED_DEFINITE[f] for f in hidden]).capitalize() if hidden else "",
                  "right": "rigtige" if several else "rigtigt", "it": "dem" if several else "det",
                  "it_": "dem" if several else "det"}
         text = line.format(**slots)

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from .. import proposals
 from ..extensions import db
+from ..i18n import and_list
 from . import recipients
 from store import clock
 from store.models import Citizen, Proposal
@@ -89,17 +90,13 @@ def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) 
     was told of a phone number it never had, nor that the contact details changed when only the
     name did (review BD 3). Companies told of the same fields share one naming. ``changed`` (the
     fields the save changed) is kept for callers; the told fields already come from it."""
-    def listed(names) -> str:
-        names = tuple(names)
-        return " og ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
-
     def who(companies: tuple[str, ...]) -> tuple[str, str]:
         """The companies, and the correction's naming after »rettelsen« when they share one."""
-        words = {name: listed(recipients.CORRECTED_FIELDS[f] for f in corrected.fields[name])
+        words = {name: and_list(recipients.CORRECTED_FIELDS[f] for f in corrected.fields[name])
                  for name in companies if corrected.fields.get(name)}
         if len(words) == len(companies) and len(set(words.values())) == 1:
-            return listed(companies), f" (rettet: {next(iter(words.values()))})"
-        return listed(f"{name} (rettet: {words[name]})" if name in words else name for name in companies), ""
+            return and_list(companies), f" (rettet: {next(iter(words.values()))})"
+        return and_list(f"{name} (rettet: {words[name]})" if name in words else name for name in companies), ""
 
     parts = []
     seeing = tuple(name for name in corrected.told if not corrected.hidden.get(name))
@@ -115,12 +112,12 @@ def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) 
         alike.setdefault((corrected.fields.get(name, ()), corrected.hidden[name]), []).append(name)
     for (fields, hidden), names in alike.items():
         shown = [f for f in fields if f not in hidden]
-        page = (f"kandidatens side viser det rettede ({listed(recipients.CORRECTED_FIELDS[f] for f in shown)}), "
+        page = (f"kandidatens side viser det rettede ({and_list(recipients.CORRECTED_FIELDS[f] for f in shown)}), "
                 if shown else "")
         one = len(names) == 1
-        parts.append(f"{listed(names)} har borgerens navn og har fået besked om rettelsen "
-                     f"(rettet: {listed(recipients.CORRECTED_FIELDS[f] for f in fields)}); "
-                     f"{page}samtykket dækker ikke {listed(recipients.CORRECTED_FIELDS[f] for f in hidden)}, "
+        parts.append(f"{and_list(names)} har borgerens navn og har fået besked om rettelsen "
+                     f"(rettet: {and_list(recipients.CORRECTED_FIELDS[f] for f in fields)}); "
+                     f"{page}samtykket dækker ikke {and_list(recipients.CORRECTED_FIELDS[f] for f in hidden)}, "
                      f"så {'virksomheden' if one else 'de'} ser det ikke og har fået besked om ikke at bruge det, "
                      f"{'den' if one else 'de'} fik.")
     if corrected.told_earlier:
@@ -128,6 +125,6 @@ def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) 
         parts.append(f"{names} har tidligere fået borgerens navn og har fået besked om "
                      f"rettelsen{what}, men ikke de rettede oplysninger.")
     if corrected.untold:
-        parts.append(f"{listed(corrected.untold)} har fået borgerens navn, men ingen aktiv bruger, der kan få "
+        parts.append(f"{and_list(corrected.untold)} har fået borgerens navn, men ingen aktiv bruger, der kan få "
                      "besked: giv dem besked om rettelsen selv.")
     return " ".join(parts)

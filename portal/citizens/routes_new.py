@@ -22,6 +22,7 @@ from .. import once
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
+from ..i18n import and_list
 from store import clock
 from store.models import User
 from . import bp, queries, service
@@ -86,8 +87,7 @@ def _created_message(citizen) -> str:
         return "Borgeren er oprettet."
     listed = "" if citizen.vk_id else (" Indtil en VK er valgt, står borgeren på teamets liste." if citizen.team_id
                                        else " Borgeren er ikke på noget teams liste, før en VK er valgt.")
-    named = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " og " + missing[-1]
-    return f"Borgeren er oprettet. Tilføj {named}, så borgeren kan matches.{listed}"
+    return f"Borgeren er oprettet. Tilføj {and_list(missing)}, så borgeren kan matches.{listed}"
 
 
 def _render(form: NewCitizenForm, first_url: str | None = None,

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..i18n import and_list
 from .occupations import Occupation
 
 COUNTRY_BY_LANGUAGE = {
@@ -201,13 +202,12 @@ def _narrative(rng: random.Random, person: CvPerson, profile: str, jobs: list,
     name = person.first_name
     paras = [f"{name}{chr(39) if name[-1] in 'sxz' else 's'} CV\n\nOm mig\n{profile}"]
     work = (f"Jeg har senest arbejdet som {lower_first(title)} hos {where} ({period}), hvor "
-            f"jeg havde ansvar for at {' og '.join(tasks[:2])}.")
+            f"jeg havde ansvar for at {and_list(tasks[:2])}.")
     for period, title, where, tasks in jobs[1:]:
         work += f" Før det var jeg {lower_first(title)} hos {where} ({period}) og skulle {tasks[0]}."
     paras.append(work)
-    paras.append("Jeg har " + ", ".join(education[:-1]) + (" og " if len(education) > 1 else "")
-                 + education[-1] + ".")
-    paras.append(f"Mine styrker: {', '.join(skills[:-1])} og {skills[-1]}."
+    paras.append(f"Jeg har {and_list(education)}.")
+    paras.append(f"Mine styrker: {and_list(skills)}."
                  + rng.choice(("", " Jeg er vant til at arbejde i teams.",
                                " Jeg er glad for at lære nyt.")))
     paras.append(f"{_licence_line(rng, person)}. {_language_line(person)}.")

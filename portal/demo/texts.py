@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from ..i18n import format_hours_count
+from ..i18n import and_list, format_hours_count
 from .cv import lower_first
 from .occupations import Occupation
 
@@ -136,7 +136,7 @@ def opening_description(rng: random.Random, occ: Occupation, kind: str, *, compa
     if rng.random() < 0.5:
         body = "Dine opgaver bliver bl.a. at:\n" + "\n".join(f"- {t}" for t in tasks)
     else:
-        body = f"Vi søger en {lower_first(occ.goals[0])}, der kan {', '.join(tasks[:-1])} og {tasks[-1]}."
+        body = f"Vi søger en {lower_first(occ.goals[0])}, der kan {and_list(tasks)}."
     paras = [intro, body, KIND_TERMS[kind].format(hmin=hours[0], hmax=hours[1], weeks=weeks)]
     if code_of_care:
         paras.append("Vi er Code of Care-virksomhed og har erfaring med at tage imod kolleger, "
