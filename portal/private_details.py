@@ -2,8 +2,8 @@
 
 One check for the texts a consultant lets through to a company: the profile given with the
 name (:mod:`portal.candidates.profile`, its draft and its check) and the jobmål shown before
-consent (:func:`portal.proposals.shared_goal_choices`, checked by
-:func:`portal.proposals.check_shared_goal`). The consent text promises the citizen that health,
+consent (:func:`portal.shared_goal.shared_goal_choices`, checked by
+:func:`portal.shared_goal.check_shared_goal`). The consent text promises the citizen that health,
 limitations, benefit and CPR number are not passed on, and the allow-list (SECURITY.md) never
 shows age, gender or origin; the contact details go only as the citizen chose in the consent.
 

@@ -17,23 +17,17 @@ still waiting on it (:func:`end_with_opening`, called by :mod:`portal.candidates
 
 The steps :func:`approve`, :func:`reject`, :func:`record_consent`, :func:`disclose` and
 :func:`withdraw` validate the transition against :data:`TRANSITIONS`, change the proposal, add an
-audit event and commit, all in one transaction; :func:`respond` and :func:`set_shared_goal` change
-the proposal without moving its status, and commit the same way. :func:`end`,
+audit event and commit, all in one transaction; :func:`respond` and
+:func:`portal.shared_goal.set_shared_goal` change the proposal without moving its status, and commit
+the same way (:func:`commit_step`). :func:`end`,
 :func:`end_with_opening` and :func:`renew` check their own rule (:func:`is_endable`,
 :func:`renewable`), change the proposal and add an audit event but do **not** commit: each is one
 part of a larger change (closing the case, ending an opening's candidates, a new decision on the
 pair) that its caller commits as one transaction. Illegal moves raise :class:`TransitionError` (a
 Danish message the page can show) and write nothing.
 
-What the company reads as the candidate's jobmål before consent is ``Proposal.shared_goal``:
-one of the citizen's own jobmål, cut to its job title, that the consultant chose
-(:func:`shared_goal_choices`; checked by :func:`check_shared_goal`, stored by
-:func:`set_shared_goal`). Never free text: a typed text could hold a name, a CPR number or a
-health detail, and the company would read it as a fact of the match. A title holding a
-private detail (:mod:`portal.private_details`) is not offered. What the company is shown is
-:func:`shown_goal`: a stored text that is not (or no longer) one of the choices, such as a
-free text saved before the choice existed or a jobmål since removed, is not shown, and the
-company reads "Foreslået af jobcentret til dette opslag", as when none was chosen.
+What the company reads as the candidate's jobmål before consent (``Proposal.shared_goal``,
+chosen by the consultant from the citizen's own jobmål) is :mod:`portal.shared_goal`.
 
 What the company may have besides the name follows the text the consent was given under
 (:data:`CONSENT_SCOPES`, read through :func:`shared_scope`): »samtykke-v1« named the name alone,
@@ -51,9 +45,7 @@ is withdrawn or ends.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -61,7 +53,6 @@ import sqlalchemy as sa
 from . import audit
 from .extensions import db
 from .formutil import HIDDEN_MESSAGE, RuleError, clean_text, hidden_characters_in, raise_all
-from . import private_details
 from . import proposals_hold
 from .webhooks import events as webhook_events
 from store.models import Citizen, Consent, Placement, Proposal, User
@@ -101,11 +92,6 @@ SCOPE_WORDS = {"profile": "profil", "phone": "telefonnummer", "email": "e-mail",
 CONTACT_KEYS = ("phone", "email")
 MAX_CONSENT_DAYS = 365
 MAX_NOTE_LENGTH = 500
-MAX_SHARED_GOAL_LENGTH = 120
-# Free-text qualifiers after a job title: parentheses, or what follows a comma, semicolon,
-# colon, slash or a free-standing dash. A dash that ends a word is Danish shorthand, not a
-# qualifier: »Social- og sundhedshjælper«, »Jord- og betonarbejder«.
-_QUALIFIER = re.compile(r"\s*(?:[(\[].*|[,;:/]\s.*|(?<!\w)[–-]\s.*)$", re.DOTALL)
 
 # Allowed moves, by current status. Anything missing is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -355,7 +341,7 @@ def _decide(proposal: Proposal, user: User, status: str, reason: str, verb: str)
     proposal.decision_reason = reason[:500]
     if status == "approved":  # the company sees the candidate from now on
         webhook_events.proposal_approved(db.session, proposal)
-    _finish(proposal, f"proposal_{status}", f"identity release: {verb}", user)
+    commit_step(proposal, f"proposal_{status}", f"identity release: {verb}", user)
 
 
 def consent_text(proposal: Proposal, version: str = CONSENT_TEXT_VERSION) -> str:
@@ -411,7 +397,7 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
         db.session.flush()  # the new consent has its id (the notices' dedupe key)
         before_commit(proposal)
     shared = ",".join(key for key, value in contacts.items() if value) + (",cv" if share_cv else "")
-    _finish(proposal, "consent_renewed" if renewal else "consent_recorded",
+    commit_step(proposal, "consent_renewed" if renewal else "consent_recorded",
             f"channel:{channel};text:{text_version};share:{shared.strip(',') or 'name'}", user)
     return consent
 
@@ -624,7 +610,7 @@ def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
     proposal.status = "disclosed"
     proposal.disclosed_at = clock.utcnow()  # the company's contact with the citizen (the active share)
     keep_contacts_given(proposal)  # the contact details the consent shares go to the company now
-    _finish(proposal, "identity_disclosed", "identity release: disclose", user)
+    commit_step(proposal, "identity_disclosed", "identity release: disclose", user)
 
 
 def withdraw(proposal: Proposal, user: User) -> None:
@@ -643,7 +629,7 @@ def withdraw(proposal: Proposal, user: User) -> None:
     keep_contacts_given(proposal)  # the company keeps what it got; the choices go with the consent
     proposal.status = "withdrawn"
     _set_contacts(proposal, {}, False)
-    _finish(proposal, "consent_withdrawn", "identity release: withdraw", user)
+    commit_step(proposal, "consent_withdrawn", "identity release: withdraw", user)
 
 
 def is_endable(proposal: Proposal) -> bool:
@@ -790,113 +776,7 @@ def respond(proposal: Proposal, user: User, response: str, note: str = "") -> No
         raise TransitionError(HIDDEN_MESSAGE, "note")
     proposal.company_response, proposal.company_response_note = response, note
     proposal.company_responded_at = utcnow()
-    _finish(proposal, "company_response", f"response:{response}", user)
-
-
-@dataclass(frozen=True)
-class GoalChoice:
-    """A jobmål the consultant may show the company: the job title, and whether the match
-    found it (``matched``: the company reads "Jobmål der matcher", else "Kandidatens jobmål")."""
-
-    title: str
-    matched: bool
-
-
-def job_title(goal: str) -> str:
-    """A jobmål cut to its job title: parentheses and what follows a comma, colon or a
-    free-standing dash are dropped (»Kok (gerne kantine)« → »Kok«)."""
-    return _QUALIFIER.sub("", " ".join(str(goal).split())).strip()
-
-
-def matched_goals(proposal: Proposal) -> tuple[str, ...]:
-    """The jobmål the match found when the proposal was decided (its stored explanation)."""
-    return tuple((proposal.explanation or {}).get("matched_goals") or ())
-
-
-def shared_goal_choices(citizen: Citizen, matched: Iterable[str] = ()) -> list[GoalChoice]:
-    """The jobmål the consultant may show the company for ``citizen``: each of the citizen's
-    jobmål as its job title (:func:`job_title`), those the match found (``matched``) first.
-
-    A title that holds a private detail (:func:`portal.private_details.find`: health, benefit,
-    age, origin, the citizen's own name ...) or is not 2-120 characters long is left out: the
-    jobmål should be put right on the citizen's page.
-    """
-    found = {job_title(goal) for goal in matched}
-    titles = list(dict.fromkeys(job_title(goal.title) for goal in citizen.job_goals))
-    return [GoalChoice(title, title in found)
-            for title in sorted(titles, key=lambda title: title not in found)
-            if 2 <= len(title) <= MAX_SHARED_GOAL_LENGTH and not private_details.find(title, citizen)]
-
-
-def check_shared_goal(text: str, citizen: Citizen, matched: Iterable[str] = ()) -> str:
-    """The jobmål to show the company for ``citizen``, one of :func:`shared_goal_choices`;
-    "" means none (the company reads "Foreslået af jobcentret til dette opslag").
-
-    Raises:
-        TransitionError: (field ``shared_goal``) the text is not one of the choices; the
-            message names the private detail when it holds one.
-    """
-    text = " ".join((text or "").split())
-    if not text or text in {choice.title for choice in shared_goal_choices(citizen, matched)}:
-        return text
-    shown = text if len(text) <= MAX_SHARED_GOAL_LENGTH else text[:MAX_SHARED_GOAL_LENGTH] + " …"
-    if details := private_details.find(text, citizen):
-        raise TransitionError(
-            f"»{shown}« kan ikke vises for virksomheden: det indeholder {private_details.describe(details)}. "
-            "Vælg et andet af borgerens jobmål, eller intet.", "shared_goal")
-    raise TransitionError(f"»{shown}« er ikke et af borgerens jobmål. Vælg et jobmål på listen, eller intet; "
-                          "mangler et, så tilføj det på borgerens side.", "shared_goal")
-
-
-def shown_goal(proposal: Proposal) -> GoalChoice | None:
-    """The jobmål the company is shown for ``proposal``, or None.
-
-    The stored text is shown only while it is one of :func:`shared_goal_choices` for the
-    citizen now. A text stored before the consultant chose from a list (free text), or a
-    jobmål since removed or renamed on the citizen's page, is not shown: the company reads
-    "Foreslået af jobcentret til dette opslag", as when none was chosen.
-    """
-    if not proposal.shared_goal:
-        return None
-    for choice in shared_goal_choices(proposal.citizen, matched_goals(proposal)):
-        if choice.title == proposal.shared_goal:
-            return choice
-    return None
-
-
-def suggest_shared_goal(goals: Iterable[str]) -> str:
-    """A suggestion: the first of ``goals`` (the jobmål the match found) cut to its job title
-    (:func:`job_title`); a title that holds a health word is not suggested ("").
-
-    Where the citizen is at hand, :func:`shared_goal_choices` is the rule (it also knows the
-    citizen's name and the other private details); this serves the demo data, built from the
-    match alone.
-    """
-    for goal in goals:
-        title = job_title(goal)
-        if 2 <= len(title) <= MAX_SHARED_GOAL_LENGTH and not private_details.find(title):
-            return title
-    return ""
-
-
-def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
-    """Store the jobmål the consultant chose for the company (any state but rejected or ended).
-
-    Raises:
-        TransitionError: if the proposal is rejected or ended, nothing may be shared now
-            (:func:`sharing_refusal`: restricted processing, a filled or closed opening without
-            a hire), or the text is refused (see :func:`check_shared_goal`).
-    """
-    if proposal.status == "rejected":
-        raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
-    if proposal.citizen.restricted:
-        raise TransitionError(RESTRICTED_MESSAGE)
-    if proposal.status in ENDED:
-        raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}.")
-    if refused := sharing_refusal(proposal):  # a filled or closed opening without a hire
-        raise TransitionError(refused)
-    proposal.shared_goal = check_shared_goal(text, proposal.citizen, matched_goals(proposal))
-    _finish(proposal, "proposal_shared_goal", "shared jobmål approved", user)
+    commit_step(proposal, "company_response", f"response:{response}", user)
 
 
 def _check(proposal: Proposal, target: str) -> None:
@@ -914,7 +794,8 @@ def _check(proposal: Proposal, target: str) -> None:
         raise TransitionError(f"Forslaget kan ikke gå fra »{current}« til »{wanted}«.")
 
 
-def _finish(proposal: Proposal, action: str, purpose: str, user: User) -> None:
+def commit_step(proposal: Proposal, action: str, purpose: str, user: User) -> None:
+    """The end of a step that commits: its audit event (``action``, ``purpose``), then the commit."""
     audit.record(action, citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                  purpose=purpose, user=user)
     db.session.commit()

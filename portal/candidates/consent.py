@@ -36,6 +36,7 @@ from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import is_cancelled
 from ..pseudonyms import pseudonym
 from . import bp, limitations, opening_done, profile, service, sharing, withdrawal
+from ..shared_goal import check_shared_goal, matched_goals, set_shared_goal, shared_goal_choices, shown_goal
 from .situation import situation
 from .forms import DecisionForm, ProfileForm, goal_options
 from store import clock
@@ -62,19 +63,18 @@ class StepForm(DanishForm):
 
 class SharedGoalForm(DanishForm):
     """The jobmål the company sees, one of the citizen's own (:func:`goal_form`). The list is
-    not the check: :func:`portal.proposals.check_shared_goal` refuses a value not on it, with
+    not the check: :func:`portal.shared_goal.check_shared_goal` refuses a value not on it, with
     a message at the field."""
 
     shared_goal = SelectField("Jobmål vist for virksomheden", choices=[], validate_choice=False)
     item: Proposal | None = None  # the proposal (goal_form): its citizen's jobmål are the rule
 
     def validate_shared_goal(self, field) -> None:
-        """The service's one rule (:func:`portal.proposals.check_shared_goal`), with its message
+        """The service's one rule (:func:`portal.shared_goal.check_shared_goal`), with its message
         at the field; a bare form (no proposal) takes only the values on its list."""
         if self.item is not None:
             try:
-                proposals.check_shared_goal(field.data or "", self.item.citizen,
-                                            proposals.matched_goals(self.item))
+                check_shared_goal(field.data or "", self.item.citizen, matched_goals(self.item))
             except proposals.TransitionError as err:
                 raise ValidationError(str(err)) from None
         elif field.data and field.data not in {value for value, _label in field.choices}:
@@ -83,14 +83,14 @@ class SharedGoalForm(DanishForm):
 
 def goal_form(item: Proposal, formdata: MultiDict | None = None) -> SharedGoalForm:
     """The form for choosing the company's jobmål on ``item``: the request's answer, or (with
-    ``formdata=None``) the one shown now (:func:`portal.proposals.shown_goal`)."""
+    ``formdata=None``) the one shown now (:func:`portal.shared_goal.shown_goal`)."""
     if formdata is None:
-        shown = proposals.shown_goal(item)
+        shown = shown_goal(item)
         form = SharedGoalForm(formdata=None, shared_goal=shown.title if shown else "")
     else:
         form = SharedGoalForm(formdata=formdata)
     form.shared_goal.choices = goal_options(
-        proposals.shared_goal_choices(item.citizen, proposals.matched_goals(item)))
+        shared_goal_choices(item.citizen, matched_goals(item)))
     form.item = item
     return form
 
@@ -156,7 +156,7 @@ def _page(item: Proposal, status: int = 200, **forms):
     placements = [p for p in listed if not is_cancelled(p)]
     context = {
         "consent_form": _blank_consent_form(item),
-        "goal_form": goal_form(item), "shown_goal": proposals.shown_goal(item),
+        "goal_form": goal_form(item), "shown_goal": shown_goal(item),
         "profile_form": ProfileForm(formdata=None, data=profile.form_values(item)),
         **forms}
     offer_only_what_exists(context["consent_form"], item)
@@ -248,7 +248,7 @@ def _assessment(item: Proposal) -> dict:
         refused = _refusal(item)
     except EncoderUnavailable:
         refused = None  # checked again when the consultant approves
-    goal_choices = proposals.shared_goal_choices(item.citizen, proposals.matched_goals(item))
+    goal_choices = shared_goal_choices(item.citizen, matched_goals(item))
     suggestion = next((choice.title for choice in goal_choices if choice.matched), "")
     typed = kept_form(_ASSESS_FORM.format(item.id)) or MultiDict()
     decision = typed.get("decision", "")
@@ -344,15 +344,14 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
             return refuse(refused)
 
     try:  # a jobmål that is not one of the citizen's is said at its field, as the reason's errors
-        shared = proposals.check_shared_goal(form.shared_goal.data or "", item.citizen,
-                                             proposals.matched_goals(item))
+        shared = check_shared_goal(form.shared_goal.data or "", item.citizen, matched_goals(item))
     except proposals.TransitionError as err:
         return refuse(None, {"shared_goal": [str(err)]})
 
     def approve() -> None:
         proposals.approve(item, current_user, reason)
         if shared:
-            proposals.set_shared_goal(item, current_user, shared)
+            set_shared_goal(item, current_user, shared)
 
     code = pseudonym(item.citizen_id, item.opening_id)  # how the company names the candidate
     if not _step(approve, f"Forslaget er godkendt. Virksomheden ser nu kandidaten som »{code}« (kaldenavn, kun "
@@ -559,7 +558,7 @@ def shared_goal(proposal_id: int):
     form = goal_form(item, request.form)
     if form.validate_on_submit():
         try:
-            proposals.set_shared_goal(item, current_user, form.shared_goal.data or "")
+            set_shared_goal(item, current_user, form.shared_goal.data or "")
         except proposals.TransitionError as err:
             db.session.rollback()
             form.shared_goal.errors = [*form.shared_goal.errors, str(err)]

@@ -10,7 +10,7 @@ from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
 from ..formutil import (DanishDateField, DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
                         in_range, no_cpr, no_hidden_characters)
-from ..proposals import MAX_SHARED_GOAL_LENGTH, GoalChoice
+from ..shared_goal import MAX_SHARED_GOAL_LENGTH, GoalChoice
 from store.models.openings import NONE_SUITABLE_REASON_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
@@ -74,7 +74,7 @@ class DecisionForm(DanishForm):
     # again as the ranking checks it, and only known filters are kept (:func:`.routes._ranking_url`).
     filtre = HiddenField()
     # Approve only: the jobmål the company will see, chosen from the citizen's own
-    # (rendered as a list, :func:`goal_options`; checked by proposals.check_shared_goal).
+    # (rendered as a list, :func:`goal_options`; checked by shared_goal.check_shared_goal).
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[
         Length(max=MAX_SHARED_GOAL_LENGTH,
                message=f"Jobmålet til virksomheden: Højst {MAX_SHARED_GOAL_LENGTH} tegn.")])
@@ -100,7 +100,7 @@ NO_GOAL = "Foreslået af jobcentret til dette opslag"
 
 def goal_options(goal_choices: list[GoalChoice]) -> list[tuple[str, str]]:
     """The list a consultant chooses the company's jobmål from: none first, then the citizen's
-    jobmål (:func:`portal.proposals.shared_goal_choices`), those the match found marked."""
+    jobmål (:func:`portal.shared_goal.shared_goal_choices`), those the match found marked."""
     return [("", "Intet jobmål"),
             *((c.title, f"{c.title} (matcher opslaget)" if c.matched else c.title) for c in goal_choices)]
 

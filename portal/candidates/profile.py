@@ -38,7 +38,8 @@ from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_hours_count
 from . import bp
-from ..proposals import CONTACT_KEYS, ENDED, TransitionError, shared_goal_choices, sharing_refusal
+from ..proposals import CONTACT_KEYS, ENDED, TransitionError, sharing_refusal
+from ..shared_goal import shared_goal_choices
 from store import clock
 from store.models import Citizen, Proposal, User
 from store.models.vocab import PROPOSAL_STATUSES
@@ -89,7 +90,7 @@ def draft(citizen: Citizen) -> dict:
     Sentences of the CV that hold a private detail (:func:`portal.private_details.find`, with
     the citizen's own name and contact details) are left out, as are headings and lines of
     another field; the jobmål are those the company may be shown
-    (:func:`portal.proposals.shared_goal_choices`). The consultant edits the rest before approving.
+    (:func:`portal.shared_goal.shared_goal_choices`). The consultant edits the rest before approving.
     """
     cv = citizen.current_cv
     summary = ""

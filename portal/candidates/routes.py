@@ -24,7 +24,8 @@ from . import sought as sought_citizen
 from ..placements import lifecycle
 from .consent import StepForm
 from .situation import situation
-from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
+from ..proposals import OPENING_DONE, TransitionError, ended_now
+from ..shared_goal import MAX_SHARED_GOAL_LENGTH
 from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, NoneSuitableForm, RankingFilterForm, goal_options
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening

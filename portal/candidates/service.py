@@ -22,6 +22,7 @@ from matching.relevance import similarity_band
 from matching.service import MatchResult
 
 from .. import audit, matching_runtime, proposals
+from .. import shared_goal as goals
 from ..i18n import format_date
 from ..extensions import db
 from ..matching_runtime import matching_service
@@ -357,10 +358,10 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
     Raises:
         ValueError: if a decision for this pair already exists (and did not end with a
             reopened case), or (a :class:`portal.proposals.TransitionError`) the jobmål is not
-            one of the citizen's (:func:`portal.proposals.check_shared_goal`).
+            one of the citizen's (:func:`portal.shared_goal.check_shared_goal`).
     """
     matched = match.explanation.matched_goals if match else ()
-    shared_goal = proposals.check_shared_goal(shared_goal, citizen, matched) if approve else ""
+    shared_goal = goals.check_shared_goal(shared_goal, citizen, matched) if approve else ""
     existing = db.session.scalar(sa.select(Proposal).where(
         Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id))
     if existing is not None:  # one proposal per pair: only one that ended with a reopened case takes a new decision
@@ -420,17 +421,17 @@ def _tell_company(proposal: Proposal) -> None:
     webhook_events.proposal_approved(db.session, proposal)
 
 
-def shared_goal_choices(result: MatchResult) -> dict[int, list[proposals.GoalChoice]]:
+def shared_goal_choices(result: MatchResult) -> dict[int, list[goals.GoalChoice]]:
     """Per ranked citizen id, the jobmål the consultant may show the company
-    (:func:`portal.proposals.shared_goal_choices`; the ones the match found first)."""
+    (:func:`portal.shared_goal.shared_goal_choices`; the ones the match found first)."""
     ids = [int(m.citizen_id) for m in result.matches]
     citizens = {c.id: c for c in db.session.scalars(
         sa.select(Citizen).where(Citizen.id.in_(ids)).options(selectinload(Citizen.job_goals)))}
-    return {int(m.citizen_id): proposals.shared_goal_choices(citizens[int(m.citizen_id)], m.explanation.matched_goals)
+    return {int(m.citizen_id): goals.shared_goal_choices(citizens[int(m.citizen_id)], m.explanation.matched_goals)
             for m in result.matches if int(m.citizen_id) in citizens}
 
 
-def shared_goal_suggestions(choices: dict[int, list[proposals.GoalChoice]]) -> dict[int, str]:
+def shared_goal_suggestions(choices: dict[int, list[goals.GoalChoice]]) -> dict[int, str]:
     """Per citizen id, the jobmål chosen in advance: the first one the match found ("" when
     the match found none: the consultant then chooses, or shows none)."""
     return {cid: next((c.title for c in options if c.matched), "") for cid, options in choices.items()}

@@ -15,7 +15,7 @@ from store.models import (Citizen, Company, Consent, CvDocument, EligibilityRule
                       HotlineRequest, HoursLog, JobGoal, Notification, Opening, Placement, PlacementEvent,
                       Proposal, SuccessStory, Team, User)
 from ..notifications.service import path_for
-from ..proposals import suggest_shared_goal
+from ..shared_goal import suggest_shared_goal
 from .generator import generate_demo
 from .handoff import add_handoff
 from .openings import SECTOR_GOALS

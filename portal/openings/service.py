@@ -21,7 +21,8 @@ from store.models import Citizen, Company, Opening, Placement, Proposal
 from store.outbox import record_change
 from store.profiles import opening_profile
 from ..notifications.service import notify, path_for
-from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal)
+from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause)
+from ..shared_goal import shown_goal
 from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, running_placement_start
 from ..postcodes import town_of
 from ..pseudonyms import pseudonym
@@ -216,7 +217,7 @@ class SharedCandidate:
 
     ``name`` is set only once the identity is released (disclosed with a live consent).
     ``shared_goal`` is the jobmål the consultant chose for the company, one of the citizen's own
-    as it stands now (:func:`portal.proposals.shown_goal`; "" = none: the company reads
+    as it stands now (:func:`portal.shared_goal.shown_goal`; "" = none: the company reads
     "Foreslået af jobcentret til dette opslag"); ``goal_matched``: the match found it ("Jobmål
     der matcher"), else it reads "Kandidatens jobmål". ``on_hold``: the citizen's processing is
     restricted (art. 18): the company is shown only that the candidate is not current now, no

@@ -1,4 +1,4 @@
-"""The jobmål a company is shown for a candidate (proposals.shown_goal) is read with the page, not
+"""The jobmål a company is shown for a candidate (shared_goal.shown_goal) is read with the page, not
 one statement per candidate (review AB 10): the API's proposal list for a company, the company's
 opening page and its candidate download cost as many statements for 3N candidates as for N."""
 from __future__ import annotations

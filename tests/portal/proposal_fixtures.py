@@ -23,7 +23,7 @@ def build_world(app, make_user) -> dict:
     with app.app_context():
         citizen = Citizen(name=MARKER, postcode="8722", benefit_group="kontanthjaelp",
                           readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=12.5)
-        # the jobmål the match found; the company is shown its title, »Kok« (proposals.shown_goal)
+        # the jobmål the match found; the company is shown its title, »Kok« (shared_goal.shown_goal)
         citizen.job_goals.append(JobGoal(title="Kok (skånejob pga. rygskade)"))
         openings = [Opening(company_id=company.company_id, kind="virksomhedspraktik", title=title,
                             hours_min=10.0, hours_max=20.0, postcode="7130", status="open")

@@ -486,7 +486,7 @@ def test_demo_proposals_shown_to_companies_carry_a_jobmaal(app):
         # "Jobmål der matcher: Lastbilchauffør" for an office placement), or none (the company
         # then reads "Foreslået af jobcentret"); never an unrelated one.
         from portal.demo.openings import SECTOR_GOALS
-        from portal.proposals import shown_goal
+        from portal.shared_goal import shown_goal
 
         assert all(p.shared_goal for p in shown if p.explanation["matched_goals"])
         assert not any(SECTOR_GOALS in p.explanation for p in shown)  # the generator's, not stored
