@@ -15,7 +15,7 @@ from cvtext.extract import ExtractionError, ExtractLimits, extract_text
 from matching.backends import Document
 from matching.domain import CitizenProfile, OpeningProfile
 from matching.encoders import Encoder
-from matching.service import documents_for_citizens, documents_for_openings, stored_keys
+from matching.documents import documents_for_citizens, documents_for_openings, stored_keys
 from store.models import Citizen, CvDocument, Opening
 from store.profiles import (
     citizen_profiles, is_indexable_citizen, is_indexable_opening, load_citizens, load_openings,
@@ -133,7 +133,7 @@ def build_openings(openings: Sequence[Opening], requested: Sequence[int], encode
 def live_cache_keys(session: Session, encoder_name: str, concept_version: str | None = None) -> set[str]:
     """Cache keys of everything the index and the ranking may still need: the vectors of every
     indexable text (both roles, both kinds) and of the jobmål and titles a ranking scores alone,
-    and their concept profiles under the table ``concept_version`` (``matching.service.stored_keys``).
+    and their concept profiles under the table ``concept_version`` (``matching.documents.stored_keys``).
 
     Everything else in the embedding cache belongs to erased citizens or to older texts
     and may be swept.

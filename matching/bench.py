@@ -64,7 +64,8 @@ from matching.domain import BENEFIT_GROUPS, DEFAULT_ELIGIBILITY, OPENING_KINDS, 
 from matching.domain import Filters, OpeningProfile
 from matching.encoders import Encoder, make_encoder
 from matching.geo import POSTCODES
-from matching.service import GOAL_FIELD, citizen_conditions
+from matching.conditions import citizen_conditions
+from matching.documents import GOAL_FIELD
 from matching.settings import MatchingSettings
 
 _WORDS = ("lager", "truck", "pakning", "køkken", "kok", "rengøring", "pleje", "butik",

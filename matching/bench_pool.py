@@ -33,7 +33,9 @@ from matching.encoders import Encoder
 from matching.geo import POSTCODES
 from matching.index_meta import index_meta_for
 from matching.ranking import opening_text
-from matching.service import GOAL_FIELD, MatchingService, MappingSource, citizen_conditions, documents_for_citizens
+from matching.conditions import citizen_conditions
+from matching.documents import GOAL_FIELD, documents_for_citizens
+from matching.service import MatchingService, MappingSource
 
 DEFAULT_LIMIT = 1000  # MatchingService's exhaustive_limit
 # The synthetic citizens' "today": a fixed day, so the figures do not depend on the host's date.

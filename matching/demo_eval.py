@@ -30,7 +30,8 @@ from matching.explain import goal_tuple, title_contains
 from matching.index_meta import index_meta_for, lexical_meta, lexical_stats
 from matching.ranking import check_hard_constraints, citizen_text, opening_text
 from matching.relevance import RelevanceScorer
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 
 K = 10
 

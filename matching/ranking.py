@@ -70,15 +70,39 @@ def opening_text(opening: OpeningProfile) -> str:
     return opening.text
 
 
+def location(profile: CitizenProfile | OpeningProfile) -> tuple[float, float]:
+    """Where a profile is, (lat, lon): its own coordinates.
+
+    The profiles the portal and the indexer rank and index carry them: ``store.profiles``
+    fills ``lat`` and ``lon`` from the installed postcode table when it builds a profile (review
+    BN 15), so the commute limit, the distance on a card and the index's ``location`` are
+    functions of the profiles alone, never of the table this process holds at ranking time.
+    Only a profile without coordinates (one built by hand: tests, benchmarks, tools such as
+    ``matching.bench`` and ``scripts/demo_eval.py``, or a postcode the table does not hold)
+    falls back to the installed table (:func:`matching.geo.locate`).
+
+    Raises:
+        UnknownPostcode: no coordinates and a postcode the installed table does not hold.
+    """
+    return locate(profile.lat, profile.lon, profile.postcode)
+
+
+def known_location(profile: CitizenProfile | OpeningProfile) -> tuple[float, float] | None:
+    """:func:`location`, or None when it is unknown (not indexed with a location: the
+    backends' distance filters leave such a document out)."""
+    try:
+        return location(profile)
+    except UnknownPostcode:
+        return None
+
+
 def distance_km(citizen: CitizenProfile, opening: OpeningProfile) -> float:
-    """Commute distance in km (great circle).
+    """Commute distance in km (great circle) between the two profiles' :func:`location`.
 
     Raises:
         UnknownPostcode: if either side has no coordinates and an unknown postcode.
     """
-    c_lat, c_lon = locate(citizen.lat, citizen.lon, citizen.postcode)
-    o_lat, o_lon = locate(opening.lat, opening.lon, opening.postcode)
-    return haversine_km(c_lat, c_lon, o_lat, o_lon)
+    return haversine_km(*location(citizen), *location(opening))
 
 
 def check_hard_constraints(

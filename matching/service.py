@@ -9,39 +9,35 @@ reason and a cause): never a silently empty list.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-import time
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
-from cachetools import LRUCache
 
-from matching.cache import ROLES, cache_key
-from matching.concept_channel import ConceptChannel, occupation_title, profile_key
+from matching.cache import cache_key
+from matching.concept_channel import ConceptChannel, occupation_title
 from matching.backends.base import (
-    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, Hit, IndexBroken,
-    IndexMissing, MatchBackend, Range, Terms,
+    BackendError, BackendUnavailable, Condition, Hit, IndexBroken, IndexMissing, MatchBackend,
 )
+from matching.conditions import citizen_conditions, opening_conditions, within_km
 from matching.domain import (
     DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
     GoalScore, Match, OpeningProfile, RankingWeights, priority_strength,
 )
 from matching.explain import GOAL_WEIGHT, explain, goal_tuple, pair_relevance, shared_term_count
-from matching import licences
+from matching.documents import GOAL_FIELD
 from matching.index_meta import LexicalMemory, index_lexical_stats, mismatch
 from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
-from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
-    Candidate, citizen_passes, citizen_text, distance_km, exclusion, opening_passes, opening_text, rank,
+    Candidate, citizen_passes, citizen_text, exclusion, opening_passes, opening_text, rank,
 )
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
 from matching.rerank import Learned, apply as apply_learned
+from matching.shared import REDUCED_ENCODE_LIMIT, EncodeBudget, PairScoreCache
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +46,6 @@ P_co = TypeVar("P_co", CitizenProfile, OpeningProfile, covariant=True)
 # Below this relevance (the "middel" band) a candidate is not a good match: when the best
 # remaining candidate is below it, the result says so (`MatchResult.no_good_match`).
 GOOD_MATCH_THRESHOLD = 0.40
-# Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
-# enforced by ranking (it differs per citizen, so it is not a single backend filter).
-MAX_RETRIEVAL_KM = 100.0
-# Most texts a ranking in reduced mode encodes that no cache holds (``reduced_encode_limit``, or
-# an ``EncodeBudget`` shared by several rankings, the portal's per request; the excluded it lists
-# encode none): e5 encodes a CV in about 0.05-0.5 s (a loaded 2-core host:
-# 20 texts took about 10 s), so a page stays well under a proxy's 60 s while the index is rebuilt
-# (review BB 1: unbounded, a page ran for more than 17 minutes).
-REDUCED_ENCODE_LIMIT = 20
-# Most seconds the same may spend encoding (``EncodeBudget``; the portal's REDUCED_ENCODE_SECONDS):
-# on a slow or busy host 20 texts can still take long (review BF: a bound on time as well as on
-# the count). Checked before each profile's texts are encoded.
-REDUCED_ENCODE_SECONDS = 5.0
 # Asked only for the first few excluded pairs, the service reads the pool this many at a time.
 EXCLUDED_READ_STEP = 50
 # Why a result is degraded (``MatchResult.cause``), for a page to say in its own words:
@@ -167,155 +150,6 @@ class MatchResult:
         return not any(m.explanation.relevance >= self.threshold for m in self.matches)
 
 
-def _location(lat: float | None, lon: float | None, postcode: str) -> tuple[float, float] | None:
-    try:
-        return locate(lat, lon, postcode)
-    except UnknownPostcode:
-        return None  # not indexed with a location: geo filters leave it out
-
-
-def _encode_docs(encoder: Encoder, texts: list[str], config: RelevanceConfig) -> np.ndarray:
-    # The scorer's own document encoding (its doc_role), so stored vectors, cached vectors
-    # and the vectors the rerank uses are one and the same: nothing is encoded twice.
-    if not texts:
-        return np.zeros((0, encoder.dimension), dtype=np.float32)
-    return RelevanceScorer(encoder, config).encode_docs(texts)
-
-
-GOAL_FIELD = "goal_vector"
-
-
-def goals_text(profile: CitizenProfile) -> str:
-    """The text of a citizen's jobmål vector (``GOAL_FIELD``): the jobmål alone, joined by
-    "; " ("" without any). With one jobmål it is that jobmål as the ranking scores it alone, so
-    the vector the indexer stores is the one a ranking's cache then finds for it."""
-    return "; ".join(profile.goal_texts)
-
-
-def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder,
-                           config: RelevanceConfig = RelevanceConfig()) -> list[Document]:
-    """Backend documents for citizens, encoded in one batch the way the scorer expects: the
-    whole text's vector and the jobmål's (``GOAL_FIELD``; left out without jobmål, or when the
-    encoder gives them no direction, e.g. the hashing encoder on digits alone)."""
-    texts = [citizen_text(p) for p in profiles]
-    goals = [goals_text(p) for p in profiles]
-    wanted = [g for g in goals if g]
-    vectors = _encode_docs(encoder, texts + wanted, config)
-    by_goal = dict(zip(wanted, vectors[len(texts):]))
-    return [
-        Document("citizen", p.id, p.version, v, text, {
-            "benefit_group": p.benefit_group, "readiness_group": p.readiness_group,
-            "postcode": p.postcode, "hours_available": p.hours_available,
-            "max_commute_km": p.max_commute_km,
-            "driving_licences": sorted(licences.expand(p.driving_licences)),
-            "location": _location(p.lat, p.lon, p.postcode),
-        }, {GOAL_FIELD: by_goal[g]} if g and np.any(by_goal[g]) else {})
-        for p, v, text, g in zip(profiles, vectors, texts, goals)
-    ]
-
-
-def documents_for_openings(profiles: Sequence[OpeningProfile], encoder: Encoder,
-                           config: RelevanceConfig = RelevanceConfig()) -> list[Document]:
-    """Backend documents for openings, encoded in one batch the way the scorer expects."""
-    texts = [opening_text(p) for p in profiles]
-    vectors = _encode_docs(encoder, texts, config)
-    return [
-        Document("opening", p.id, p.version, v, text, {
-            "kind": p.kind, "company_id": p.company_id, "status": p.status,
-            "postcode": p.postcode, "hours_min": p.hours_min, "hours_max": p.hours_max,
-            "licence_options": list(licences.options(p.required_licences)),
-            "location": _location(p.lat, p.lon, p.postcode),
-        })
-        for p, v, text in zip(profiles, vectors, texts)
-    ]
-
-
-def stored_keys(encoder_name: str, citizens: Iterable[CitizenProfile], openings: Iterable[OpeningProfile],
-                concept_version: str | None = None) -> set[str]:
-    """The embedding cache's keys of everything a ranking may store for these profiles: the
-    vectors (both roles) of each whole text, jobmål, opening title and the occupation the title
-    names, and, with the concept channel's table ``concept_version``, the concept profiles of
-    the jobmål and occupations. What the indexer's sweep keeps: everything else belongs to
-    erased citizens or older texts."""
-    vectors: set[str] = set()
-    profiled: set[str] = set()
-    for citizen in citizens:
-        vectors.add(citizen.text)
-        vectors.update(citizen.goal_texts)
-        if len(citizen.goal_texts) > 1:  # the index's jobmål vector: their joint text
-            vectors.add(goals_text(citizen))
-        profiled.update(citizen.goal_texts)
-    for opening in openings:
-        occupation = occupation_title(opening.title_text)
-        vectors.update((opening.text, opening.title_text, occupation))
-        profiled.add(occupation)
-    keys = {cache_key(encoder_name, role, text) for text in vectors for role in ROLES}
-    if concept_version is not None:
-        keys.update(profile_key(encoder_name, concept_version, "query", text) for text in profiled)
-    return keys
-
-
-def _narrowed(allowed: frozenset[str] | None, chosen: frozenset[str] | None) -> frozenset[str] | None:
-    if allowed is None:
-        return chosen
-    return allowed if chosen is None else allowed & chosen
-
-
-def citizen_conditions(opening: OpeningProfile, filters: Filters, rules: EligibilityRules,
-                       *, hard: bool = True) -> list[Condition]:
-    """Backend filters for the citizens of an opening.
-
-    The consultant's filters, plus (when `hard`) the hard constraints one filter can
-    express. The per-citizen commute limit is checked by ranking afterwards.
-    """
-    conds: list[Condition] = [ExcludeIds(filters.exclude_ids)]
-    groups = _narrowed(rules.groups_for(opening.kind) if hard else None, filters.benefit_groups)
-    if groups is not None:
-        conds.append(Terms("benefit_group", groups))
-    if filters.readiness_groups is not None:
-        conds.append(Terms("readiness_group", filters.readiness_groups))
-    if hard:
-        conds.append(Range("hours_available", gte=opening.hours_min))
-        if opening.required_licences:  # any one of them (matching.licences)
-            conds.append(Terms("driving_licences", opening.required_licences))
-    where = _location(opening.lat, opening.lon, opening.postcode)
-    km = filters.max_distance_km if filters.max_distance_km is not None else (
-        MAX_RETRIEVAL_KM if hard else None)
-    if where is not None and km is not None:
-        conds.append(GeoDistance("location", *where, km=km))
-    return conds
-
-
-def opening_conditions(citizen: CitizenProfile, filters: Filters, rules: EligibilityRules,
-                       *, hard: bool = True) -> list[Condition]:
-    """Backend filters for the openings of a citizen (see `citizen_conditions`)."""
-    conds: list[Condition] = [ExcludeIds(filters.exclude_ids)]
-    kinds = _narrowed(rules.kinds_for(citizen.benefit_group) if hard else None, filters.kinds)
-    if kinds is not None:
-        conds.append(Terms("kind", kinds))
-    if filters.company_ids is not None:
-        conds.append(Terms("company_id", filters.company_ids))
-    if hard:
-        conds.append(Terms("status", frozenset({"open"})))
-        conds.append(Range("hours_min", lte=citizen.hours_available))
-        conds.append(Terms("licence_options", licences.expand(citizen.driving_licences)
-                           | {licences.NOT_REQUIRED}))
-    where = _location(citizen.lat, citizen.lon, citizen.postcode)
-    limits = [x for x in (filters.max_distance_km, citizen.max_commute_km if hard else None)
-              if x is not None]
-    if where is not None and limits:
-        conds.append(GeoDistance("location", *where, km=min(limits)))
-    return conds
-
-
-def _within(citizen: CitizenProfile, opening: OpeningProfile, km: float | None) -> bool:
-    if km is None:
-        return True
-    try:
-        return distance_km(citizen, opening) <= km
-    except UnknownPostcode:
-        return True  # ranking excludes it visibly as "location unknown"
-
 
 @dataclass(frozen=True)
 class _Plan(Generic[P]):
@@ -335,54 +169,6 @@ class _Plan(Generic[P]):
     # The jobmål an opening plan also searches by beyond ``exhaustive_limit`` (the citizen's):
     # each is half of a pair's relevance alone (``explain.pair_relevance``: its best jobmål).
     goal_queries: tuple[str, ...] = ()
-
-
-class EncodeBudget:
-    """What degraded rankings may still encode of the texts no cache holds: at most ``texts``
-    texts and ``seconds`` seconds spent encoding them, whichever runs out first.
-
-    Give one to every ranking that should share it (``MatchingService(encode_budget=...)``;
-    the portal: one per request, so a page that ranks several times pays the bound once, not
-    once per ranking). Without one, each degraded ranking gets its own. The time is read from
-    ``clock`` around each encode and checked before the next: a profile whose texts still need
-    encoding once ``seconds`` are spent is scored without its vector, so at most one profile's
-    texts are encoded after the time is up. Not thread-safe: one per request.
-
-    Args:
-        texts: most texts encoded (None: ``REDUCED_ENCODE_LIMIT``; below 0 counts as 0).
-        seconds: most seconds spent encoding (None: ``REDUCED_ENCODE_SECONDS``; ``math.inf``:
-            no time bound).
-        clock: seconds, monotonic (injectable for tests).
-    """
-
-    def __init__(self, texts: int | None = None, seconds: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.texts = max(REDUCED_ENCODE_LIMIT if texts is None else texts, 0)
-        self.seconds = REDUCED_ENCODE_SECONDS if seconds is None else seconds
-        self.texts_left, self.spent = self.texts, 0.0
-        self._clock = clock
-
-    @property
-    def time_left(self) -> bool:
-        return self.spent < self.seconds
-
-    def take(self, missing: int) -> bool:
-        """Whether ``missing`` more texts may be encoded now (and count them if so); 0 always may."""
-        if missing == 0:
-            return True
-        if missing > self.texts_left or not self.time_left:
-            return False
-        self.texts_left -= missing
-        return True
-
-    @contextlib.contextmanager
-    def timing(self) -> Iterator[None]:
-        """Count the time spent inside against ``seconds``."""
-        began = self._clock()
-        try:
-            yield
-        finally:
-            self.spent += max(self._clock() - began, 0.0)
 
 
 class _Spending:
@@ -431,11 +217,13 @@ class MatchingService:
             openings: the citizen's whole text and each of its jobmål as a query; their
             union is scored); `MatchResult.scored_of` says how many. The pool does not grow
             with k, so the top k is always a prefix of the top k + n.
-        clock: today's date where the job centre is, which the policy flags count from
-            (»N mdr. på ydelse«) and the priority score reads. Required: matching imports
-            nothing of ours, so the portal and the indexer pass ``store.clock.today`` (Danish
-            local time) and tests a fixed day; the host's ``date.today`` is another day between
-            23:00 and 01:00 Danish time (review BN 1).
+        clock: a required keyword: a function without arguments that gives the day where
+            the job centre is, called once per ranking (and per ``explain_pair``); the policy
+            flags count from that day (»N mdr. på ydelse«) and the priority score reads it.
+            Matching imports nothing of ours, so the portal and the indexer pass
+            ``store.clock.today`` (Danish local time) and tests a function of a fixed day; the
+            host's ``date.today`` is another day between 23:00 and 01:00 Danish time (review
+            BN 1).
         pair_cache: where pair scores are kept between services sharing this encoder
             (None: every ranking scores its whole pool).
         concepts: the concept channel (``matching.concept_channel.load_channel``) that
@@ -524,7 +312,7 @@ class MatchingService:
             "citizen", opening_text(opening),
             citizen_conditions(opening, filters, self.rules),
             lambda c: (c, opening), citizen_text,
-            lambda c: citizen_passes(c, filters) and _within(c, opening, filters.max_distance_km),
+            lambda c: citizen_passes(c, filters) and within_km(c, opening, filters.max_distance_km),
             priority,
             citizen_conditions(opening, filters, self.rules, hard=False) if include_excluded else None,
         )
@@ -542,7 +330,7 @@ class MatchingService:
             "opening", citizen_text(citizen),
             opening_conditions(citizen, filters, self.rules),
             lambda o: (citizen, o), opening_text,
-            lambda o: opening_passes(o, filters) and _within(citizen, o, filters.max_distance_km),
+            lambda o: opening_passes(o, filters) and within_km(citizen, o, filters.max_distance_km),
             priority,
             opening_conditions(citizen, filters, self.rules, hard=False) if include_excluded else None,
             goal_queries=citizen.goal_texts,
@@ -956,45 +744,6 @@ class MatchingService:
         query_vector = self.encoder.encode_queries([plan.query])[0]
         matches, excluded = self._rank(plan, query_vector, [citizen], 1, True)
         return matches[0] if matches else excluded[0]
-
-
-class PairScoreCache:
-    """Most recently used pair scores, bounded and thread-safe (see ``MatchingService``): a
-    lock around one ``cachetools.LRUCache``; a ``get_many`` hit or a ``put_many`` makes an
-    entry the most recently used.
-
-    Give one to every service that shares an encoder (the portal: one per process and
-    encoder); entries are keyed by the models' ids and the two texts' hashes.
-
-    Raises:
-        ValueError: ``max_entries`` below 1.
-    """
-
-    def __init__(self, max_entries: int = 20_000) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
-        self._items: LRUCache[Hashable, tuple] = LRUCache(max_entries)
-        self._lock = threading.Lock()
-
-    @property
-    def max_entries(self) -> int:
-        return self._items.maxsize
-
-    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, tuple]:
-        with self._lock:
-            # ``in`` leaves the recency alone; indexing marks each hit used once.
-            return {key: self._items[key] for key in dict.fromkeys(keys) if key in self._items}
-
-    def put_many(self, items: Iterable[tuple[Hashable, tuple]]) -> dict[Hashable, tuple]:
-        stored = dict(items)
-        with self._lock:
-            self._items.update(stored)
-        return stored
-
-    def clear(self) -> None:
-        fresh = LRUCache(self._items.maxsize)  # cheaper than LRUCache.clear()'s LRU pops
-        with self._lock:
-            self._items = fresh
 
 
 def _whole_and_title(whole: tuple, on_title: float, concept: float = float("nan"),

@@ -141,7 +141,7 @@ def defaults(instance_path: str) -> dict:
         "RANKINGS_PER_PROCESS": 1,
         # Reduced mode (the index unusable) encodes texts that have no stored vector for at most
         # this many seconds per request, all its rankings together, and at most
-        # matching.service.REDUCED_ENCODE_LIMIT (20) of them; the rest are ranked on shared words
+        # matching.shared.REDUCED_ENCODE_LIMIT (20) of them; the rest are ranked on shared words
         # alone and marked (portal.matching_runtime.encode_budget). 0: none is encoded.
         "REDUCED_ENCODE_SECONDS": 5.0,
         # Who runs the portal: the data controller named in the header, the footer, the privacy

@@ -21,7 +21,7 @@ rank twice, waits the timeout once, and the pages after it go straight to reduce
 (review BB 3).
 
 In reduced mode a ranking encodes only so many texts no vector is stored for
-(``matching.service.EncodeBudget``): at most ``REDUCED_ENCODE_LIMIT`` texts and
+(``matching.shared.EncodeBudget``): at most ``REDUCED_ENCODE_LIMIT`` texts and
 ``REDUCED_ENCODE_SECONDS`` seconds of encoding per request, shared by every ranking of the
 request (:func:`encode_budget`), so a page that ranks several times pays the bound once.
 """
@@ -49,7 +49,8 @@ from matching import language, rerank
 from matching.domain import Filters, Match, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
 from matching.index_meta import LastKnownLexical, index_lexical_stats
-from matching.service import EncodeBudget, MatchingService, MatchResult, PairScoreCache
+from matching.service import MatchingService, MatchResult
+from matching.shared import EncodeBudget, PairScoreCache
 
 from .embedding_cache import RequestEmbeddingCache
 from .extensions import db
@@ -327,7 +328,7 @@ _BUDGET_KEY = "jobbro_encode_budget"  # in ``flask.g``: the request's reduced-mo
 
 def encode_budget() -> EncodeBudget | None:
     """This request's budget for the texts reduced mode encodes (``REDUCED_ENCODE_SECONDS``,
-    ``matching.service.REDUCED_ENCODE_LIMIT``), made at its first use and shared by every
+    ``matching.shared.REDUCED_ENCODE_LIMIT``), made at its first use and shared by every
     service and ranking of the request. None outside a request (a command's long app
     context): each degraded ranking then gets a budget of its own of the same size."""
     if not has_request_context():

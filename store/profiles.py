@@ -1,7 +1,8 @@
 """Database rows to ``matching.domain`` objects: the one place the mapping lives.
 
 The indexer builds index documents from these profiles and the portal's ranking fills
-search hits with them, so both see the same citizen. The converters are pure; the
+search hits with them, so both see the same citizen. The converters read the rows and the
+process's postcode table (a profile's ``lat`` and ``lon``: :func:`coordinates`); the
 ``load_*`` helpers run one query each for a batch of ids.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from cachetools import TTLCache
 from sqlalchemy.orm import Session, selectinload
 
+from matching import geo
 from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.vocab import COMPANY_BASED_KINDS
 
@@ -46,6 +48,22 @@ def language_codes(text: str) -> tuple[str, ...]:
     """"Dansk, engelsk" -> ("da", "en"); unknown languages stay as lower-case words."""
     words = (w.strip().casefold() for w in text.replace(";", ",").split(","))
     return tuple(dict.fromkeys(LANGUAGE_CODES.get(w, w) for w in words if w))
+
+
+def coordinates(postcode: str | None) -> tuple[float | None, float | None]:
+    """(lat, lon) of a postcode in the installed postcode table (:data:`matching.geo.POSTCODES`:
+    the built-in one or ``MATCHING_POSTCODES``, installed at start-up by
+    :func:`store.settings.install_postcodes`); (None, None) for a postcode it does not hold.
+
+    Resolved here, when a profile is built, so a ranking reads the profiles' own coordinates
+    (``matching.ranking.location``) and never the table's module globals (review BN 15): the
+    commute limit, the card's distance and the index's ``location`` are functions of the two
+    profiles. A profile without coordinates is excluded as "location unknown", as before.
+    """
+    try:
+        return geo.postcode_location(postcode or "")
+    except geo.UnknownPostcode:
+        return None, None
 
 
 def is_indexable_citizen(citizen: Citizen) -> bool:
@@ -94,12 +112,21 @@ def _profile(citizen, job_goals: tuple[str, ...], cv_text: str,
         id=str(citizen.id), version=int(citizen.version), job_goals=job_goals, cv_text=cv_text,
         benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available),
         postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km),
+        **coordinate_fields(citizen.postcode),
         driving_licences=frozenset(citizen.driving_licences or ()),
         languages=language_codes(citizen.languages or "") or ("da",),
         readiness_group=citizen.readiness_group, case_start=citizen.case_start,
         last_company_placement=known_last_placement(citizen, last_company_placement),
         placements_known_from=placements_known_from(citizen),
     )
+
+
+def coordinate_fields(postcode: str | None) -> dict[str, float | None]:
+    """A profile's ``lat`` and ``lon`` for ``postcode`` (:func:`coordinates`), as keywords: for
+    a profile built here, and for one whose postcode is replaced (``dataclasses.replace``
+    keeps the coordinates of the postcode it had otherwise)."""
+    lat, lon = coordinates(postcode)
+    return {"lat": lat, "lon": lon}
 
 
 def known_last_placement(citizen, in_portal: date | None) -> date | None:
@@ -134,7 +161,8 @@ def opening_profile(opening: Opening) -> OpeningProfile:
         kind=opening.kind, title=opening.title, description=opening.description or "",
         requirements=opening.requirements or "", hours_min=float(opening.hours_min),
         hours_max=float(opening.hours_max) if opening.hours_max is not None else None,
-        postcode=opening.postcode, required_licences=frozenset(opening.required_licences or ()),
+        postcode=opening.postcode, **coordinate_fields(opening.postcode),
+        required_licences=frozenset(opening.required_licences or ()),
         required_languages=language_codes(opening.required_languages or ""),
         status=opening.status,
     )

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from matching.domain import OpeningProfile
 from store.models import Citizen, Company, Opening, Placement, Proposal, User
-from store.profiles import load_rules, opening_profile
+from store.profiles import coordinate_fields, load_rules, opening_profile
 from .. import explanations
 from ..extensions import db
 from ..notifications.service import notify, path_for
@@ -60,7 +60,8 @@ def live_shown(opening_id: int) -> list[Proposal]:
 def _profile_with(opening: Opening, data) -> OpeningProfile:
     return dataclasses.replace(
         opening_profile(opening), kind=data.kind, hours_min=float(data.hours_min), hours_max=float(data.hours_max),
-        postcode=data.postcode, required_licences=frozenset(data.required_licences or ()))
+        postcode=data.postcode, **coordinate_fields(data.postcode),  # the new postcode's, not the old one's
+        required_licences=frozenset(data.required_licences or ()))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,10 +26,12 @@ from matching.backends import (
     make_backend,
 )
 from matching.backends.snapshot import SnapshotBackend
-from matching.domain import CitizenProfile, OpeningProfile
+from matching.conditions import citizen_conditions
+from matching.documents import documents_for_citizens
+from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, Filters, OpeningProfile
 from matching.encoders import HashingEncoder
-from matching.ranking import opening_text
-from matching.service import MatchingService, documents_for_citizens
+from matching.ranking import distance_km, opening_text
+from matching.service import MatchingService
 
 DIM = 8
 WIDE = 256  # the hashing encoder's dimension in the ranking tests run on every backend
@@ -279,6 +281,26 @@ class TestBackendContract:
         nearest = capped.rank_candidates(opening, k=2, citizens=citizens)
         assert nearest.scored_of == 3  # seven eligible: the 2 nearest by text and by jobmål, united
         assert nearest.matches == scored.matches  # the same pairs, the same scores
+
+    def test_the_distance_filter_agrees_with_the_rankings_distance_of_the_profiles(self, wide_backend):
+        """Review BN 15: the index's ``location`` and the filter's centre are the profiles' own
+        coordinates (``store.profiles`` fills them), as the ranking's distance is, whatever the
+        installed table holds: every backend keeps exactly the citizens the ranking finds
+        within the limit, those just inside and just outside it too."""
+        encoder = HashingEncoder(WIDE)
+        lat, lon = 56.15, 10.20  # Aarhus C: no postcode of the built-in table is near it
+        opening = OpeningProfile("o", 1, "f1", "smaajob", "Lagermedarbejder", hours_min=5, postcode="8000",
+                                 lat=lat, lon=lon)
+        north = {f"c{km}": km / 111.195 for km in (2.0, 14.9, 15.1, 40.0)}  # degrees of latitude
+        citizens = [CitizenProfile(id=cid, version=1, job_goals=("Lagermedarbejder",), cv_text="Lager.",
+                                   benefit_group="kontanthjaelp", hours_available=20.0, postcode="8000",
+                                   lat=lat + shift, lon=lon, max_commute_km=100.0, case_start=date(2026, 1, 1))
+                    for cid, shift in north.items()]
+        wide_backend.index(documents_for_citizens(citizens, encoder))
+        conditions = citizen_conditions(opening, Filters(max_distance_km=15.0), DEFAULT_ELIGIBILITY)
+        assert GeoDistance("location", lat, lon, km=15.0) in conditions
+        found = {h.id for h in wide_backend.search("citizen", encoder.encode_queries(["Lager"])[0], 10, conditions)}
+        assert found == {c.id for c in citizens if distance_km(c, opening) <= 15.0} == {"c2.0", "c14.9"}
 
     def test_ids_for_reconcile(self, backend):
         docs = [citizen_doc(str(i), vec(1, i / 100)) for i in range(1200)]

@@ -13,7 +13,8 @@ from matching.backends import BackendUnavailable, IndexBroken
 from matching.backends.snapshot import SnapshotBackend
 from matching.encoders import HashingEncoder
 from matching.index_meta import LastKnownLexical, index_meta_for
-from matching.service import DEGRADED_CAUSES, MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import DEGRADED_CAUSES, MatchingService
 
 from .test_reduced_scores import CITIZENS, OPENINGS, TODAY
 

@@ -15,7 +15,9 @@ from matching.concept_channel import ConceptChannel, load_channel, table_path
 from matching.concepts import ConceptTableError, build_table, combine, save_table
 from matching.domain import CitizenProfile, OpeningProfile
 from matching.encoders import HashingEncoder
-from matching.service import MatchingService, PairScoreCache, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
+from matching.shared import PairScoreCache
 
 TODAY = date(2026, 12, 4)
 ENCODER = HashingEncoder(256)
@@ -324,7 +326,7 @@ def test_stored_keys_name_everything_a_ranking_keeps_in_the_embedding_cache():
     """What the indexer's sweep keeps for live profiles (``stored_keys``) covers every vector
     and concept profile a ranking stores, in both directions; an erased citizen's are not in it."""
     from matching.cache import CachedEncoder, MemoryEmbeddingCache
-    from matching.service import stored_keys
+    from matching.documents import stored_keys
 
     store = MemoryEmbeddingCache()
     encoder = CachedEncoder(ENCODER, store)

@@ -17,8 +17,8 @@ from matching.backends import BackendUnavailable, MemoryBackend
 from matching.domain import Filters
 from matching.encoders import HashingEncoder
 from matching.index_meta import LEXICAL_KEY, LastKnownLexical, index_lexical_stats, index_meta_for
-from matching.service import DEGRADED_CAUSES, MappingSource, MatchingService, documents_for_citizens, \
-    documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import DEGRADED_CAUSES, MappingSource, MatchingService
 
 from .test_reduced_scores import CITIZENS, OPENINGS, TODAY, Outage
 

@@ -13,7 +13,8 @@ from matching.encoders import HashingEncoder
 from matching.index_meta import index_meta_for
 from matching.ranking import citizen_text, opening_text
 from matching.relevance import RelevanceConfig
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 from matching.terms import matched_terms
 
 # The review's card (/kandidater/opslag/4 of the demo): the company is "Larsen Transport", the

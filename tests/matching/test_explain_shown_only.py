@@ -18,7 +18,8 @@ from matching.encoders import HashingEncoder
 from matching.explain import explain, shared_term_count
 from matching.ranking import citizen_text, opening_text
 from matching.rerank import Learned, LearnedMatch, RerankModel, apply, history_secret
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 from matching.terms import matched_terms
 
 TODAY = date(2026, 11, 23)

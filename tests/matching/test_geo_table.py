@@ -142,3 +142,19 @@ def test_an_index_recorded_before_tables_could_be_chosen_fits_the_builtin_table(
     assert mismatch(backend, encoder, "citizen") is None
     geo.install_postcodes(read_postcodes(AARHUS))
     assert encoder_meta(encoder)["postcodes"] == geo.table_version()
+
+
+def test_a_profile_with_coordinates_is_placed_by_them_and_only_one_without_reads_the_table(monkeypatch):
+    """Review BN 15: the ranking places a profile by its own coordinates (``store.profiles``
+    fills them when it builds one); the installed table is the fallback of a profile built by
+    hand without them (tests, benchmarks, tools)."""
+    from matching.domain import OpeningProfile
+    from matching.ranking import known_location, location
+
+    placed = OpeningProfile("o", 1, "f", "smaajob", "Lager", postcode="8722", lat=56.15, lon=10.20)
+    by_hand = OpeningProfile("o", 1, "f", "smaajob", "Lager", postcode="8722")
+    assert location(by_hand) == (55.77, 9.70)  # the built-in table's Hedensted
+    geo.install_postcodes(read_postcodes(AARHUS))
+    assert known_location(by_hand) is None  # not in the installed table: location unknown
+    monkeypatch.setattr(geo, "postcode_location", lambda code: pytest.fail("the table was read"))
+    assert location(placed) == known_location(placed) == (56.15, 10.20)

@@ -12,7 +12,8 @@ from matching.encoders import HashingEncoder
 from matching.explain import GOAL_BANDS, goal_band, goal_tuple, pair_relevance, title_contains
 from matching.index_meta import index_meta_for
 from matching.relevance import similarity_band
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 
 TODAY = date(2026, 12, 1)
 

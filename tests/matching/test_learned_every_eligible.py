@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from matching.backends import BackendUnavailable, MemoryBackend
 from matching.domain import Filters
 from matching.rerank import Learned, RerankModel, apply, history_secret
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 from matching.encoders import HashingEncoder
 from matching.ranking import citizen_passes
 from tests.matching.test_explain_shown_only import CITIZENS, OPENING, TODAY

@@ -10,7 +10,7 @@ import pytest
 from matching import lexical
 from matching.cache import MemoryEmbeddingCache
 from matching.lexical import LexicalModel
-from matching.service import PairScoreCache
+from matching.shared import PairScoreCache
 
 
 def test_pair_cache_evicts_the_least_recently_used_and_a_get_refreshes():

@@ -8,7 +8,8 @@ import pytest
 
 from matching.backends import MemoryBackend
 from matching.encoders import HashingEncoder
-from matching.service import MatchingService, PairScoreCache
+from matching.service import MatchingService
+from matching.shared import PairScoreCache
 from tests.matching.test_stable_scores import CITIZENS, OPENINGS, TODAY, _index
 
 

@@ -11,7 +11,8 @@ from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, Hours, OpeningP
 from matching.encoders import HashingEncoder
 from matching.index_meta import index_meta_for
 from matching.ranking import Candidate, rank
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 from matching.terms import matched_terms
 
 TODAY = date(2026, 11, 23)

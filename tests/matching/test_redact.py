@@ -7,7 +7,7 @@ import pytest
 
 from matching.encoders import HashingEncoder
 from matching.redact import CPR_PLACEHOLDER, NO_CPR_PATTERN, contains_cpr, redact_cpr
-from matching.service import documents_for_citizens
+from matching.documents import documents_for_citizens
 from tests.matching.test_service import person
 
 

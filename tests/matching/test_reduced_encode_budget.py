@@ -17,7 +17,9 @@ from matching.backends import BackendUnavailable, MemoryBackend
 from matching.cache import CachedEncoder, MemoryEmbeddingCache
 from matching.domain import CitizenProfile, OpeningProfile
 from matching.encoders import HashingEncoder
-from matching.service import EncodeBudget, MatchingService, documents_for_citizens
+from matching.documents import documents_for_citizens
+from matching.service import MatchingService
+from matching.shared import EncodeBudget
 
 TODAY = date(2026, 11, 23)
 WORDS = ("lager", "kontor", "butik", "køkken", "produktion", "pakke", "service", "rengøring", "kantine", "lager")

@@ -16,7 +16,8 @@ from matching.backends import BackendUnavailable, IndexMissing, MemoryBackend
 from matching.domain import CitizenProfile, OpeningProfile
 from matching.encoders import HashingEncoder
 from matching.index_meta import LastKnownLexical, index_meta_for
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 
 TODAY = date(2026, 11, 23)
 

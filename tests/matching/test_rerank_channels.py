@@ -17,7 +17,8 @@ from matching.domain import Explanation, GoalScore, Match
 from matching.encoders import EncoderUnavailable, HashingEncoder
 from matching.ranking import opening_text
 from matching.rerank import FEATURE_LABELS, RerankModel, features, match_features
-from matching.service import MatchingService, PairScoreCache
+from matching.service import MatchingService
+from matching.shared import PairScoreCache
 from tests.matching.test_stable_scores import CITIZENS, OPENINGS, TODAY, _index
 
 NEW = ("best_goal_dense", "best_goal_lexical")

@@ -10,14 +10,9 @@ from matching.backends import BackendError, BackendUnavailable, MemoryBackend
 from matching.domain import CitizenProfile, Filters, OpeningProfile
 from matching.index_meta import encoder_meta
 from matching.encoders import EncoderUnavailable, HashingEncoder
-from matching.service import (
-    MappingSource,
-    MatchingService,
-    citizen_text,
-    documents_for_citizens,
-    documents_for_openings,
-    opening_text,
-)
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.ranking import citizen_text, opening_text
+from matching.service import MappingSource, MatchingService
 
 TODAY = date(2026, 11, 23)
 

@@ -19,7 +19,8 @@ from matching.backends import MemoryBackend, make_backend
 from matching.domain import BENEFIT_GROUPS, READINESS_GROUPS, CitizenProfile, Filters, OpeningProfile
 from matching.encoders import HashingEncoder
 from matching.index_meta import index_meta_for, lexical_stats
-from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+from matching.documents import documents_for_citizens, documents_for_openings
+from matching.service import MatchingService
 
 TODAY = date(2026, 11, 23)
 GOALS = ["Lagermedarbejder", "Lagerhjælper", "Truckfører", "Pakkemedarbejder", "Kok",

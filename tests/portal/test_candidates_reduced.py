@@ -254,7 +254,7 @@ def test_reduced_mode_without_stored_vectors_encodes_at_most_the_bound_and_says_
     """Review BB 1: with the backend down and no stored vector (an encoder change, a restore
     before the first index) a ranking encoded every CV in the request; now at most the bound,
     and the page names who was scored without their vector."""
-    import matching.service
+    import matching.shared
     from store.models.outbox import EmbeddingCacheEntry
 
     auth.login(world["consultant"].email)
@@ -269,7 +269,7 @@ def test_reduced_mode_without_stored_vectors_encodes_at_most_the_bound_and_says_
     for name in ("encode_queries", "encode_passages"):
         original = getattr(inner, name)
         monkeypatch.setattr(inner, name, lambda texts, original=original: (encoded.extend(texts), original(texts))[1])
-    monkeypatch.setattr(matching.service, "REDUCED_ENCODE_LIMIT", 4)
+    monkeypatch.setattr(matching.shared, "REDUCED_ENCODE_LIMIT", 4)
     _down(app, monkeypatch, BackendUnavailable("connection timed out"))
     html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
     query_side = 2  # the opening's own text and the occupation its title names
@@ -318,13 +318,13 @@ def test_reduced_mode_encodes_for_at_most_the_configured_seconds(app, client, au
 def test_one_request_has_one_encoding_budget_for_all_its_rankings(app, world, monkeypatch):
     """Review BF: every matching call of a request had 20 texts of its own; now the request has
     one budget that all its rankings draw on, and the next request a fresh one."""
-    import matching.service
+    import matching.shared
     from portal.candidates.service import rank_for_opening
     from store.models import Opening as OpeningRow
 
     _no_stored_vectors(app)
     encoded = _counting(app, monkeypatch)
-    monkeypatch.setattr(matching.service, "REDUCED_ENCODE_LIMIT", 4)
+    monkeypatch.setattr(matching.shared, "REDUCED_ENCODE_LIMIT", 4)
     app.config["REDUCED_ENCODE_SECONDS"] = 2.5
     _down(app, monkeypatch, BackendUnavailable("connection timed out"))
     with app.app_context():

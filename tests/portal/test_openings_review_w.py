@@ -268,6 +268,18 @@ def test_a_change_that_leaves_nobody_behind_saves_at_once(app, client, auth, log
     assert 'data-testid="left-behind"' in asked.get_data(as_text=True)
 
 
+def test_a_move_of_the_opening_beyond_a_candidates_commute_asks_first(app, client, auth, logged_in):
+    """Review BN 15: the preview measures the commute from the new postcode. A profile carries
+    its postcode's coordinates (store.profiles), and the preview's copy with the new postcode
+    kept the old one's, so a move out of reach left nobody behind and was saved unasked."""
+    opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0,
+                              postcode="7130")
+    add_proposal(app, opening_id, add_citizen(app, max_commute_km=10))  # lives in 7130 Juelsminde
+    asked = edit(client, auth, opening_id, kind="smaajob", hours_min="5", hours_max="10", postcode="7000")
+    assert asked.status_code == 200 and 'data-testid="left-behind"' in asked.get_data(as_text=True)
+    assert stored(app, opening_id).postcode == "7130"  # nothing saved yet
+
+
 def test_a_change_marks_only_the_candidates_it_leaves_behind_never_one_unfit_before(
         app, client, auth, logged_in, make_user):
     """Review Z 2: easing the hours marked a candidate whose own hours had been lowered since,
