@@ -230,6 +230,7 @@ def retention_command(days: int | None) -> None:
 
     from . import audit_retention
     from .auth import devices, held, sessions, throttle
+    from .candidates import none_suitable
     from .citizens import cv_versions
     from .privacy import anonymise_expired, prune_operational, restricted_kept, running_kept
 
@@ -253,6 +254,8 @@ def retention_command(days: int | None) -> None:
             logged = audit_retention.prune(db.session, now=clock.utcnow(), days=config["AUDIT_RETENTION_DAYS"])
             # Replaced CV versions past CV_VERSION_KEEP_DAYS, unless a consent in force shares them (AU 2).
             replaced = cv_versions.prune(db.session, today=clock.today(), days=config["CV_VERSION_KEEP_DAYS"])
+            # »Ingen egnede kandidater«: a mark's free-text reason, 90 days after the mark ended.
+            blanked = none_suitable.blank_old_reasons(db.session, now=clock.utcnow())
             db.session.commit()
             cv_versions.delete_files(config["UPLOAD_FOLDER"], replaced.files)
             # Everything the run did, for the start page's »Planlagte job« (review AW 5); short, the
@@ -278,6 +281,8 @@ def retention_command(days: int | None) -> None:
                f"{notices} old notifications removed; {mails} old sent or failed mails removed; "
                f"{logged} old access-log rows removed")
     click.echo(f"{replaced.count} replaced CV versions deleted (kept {config['CV_VERSION_KEEP_DAYS']} days unless shared)")
+    click.echo(f"{blanked} reasons of ended »Ingen egnede kandidater« marks blanked "
+               f"(kept {none_suitable.REASON_KEEP_DAYS} days after the mark ended)")
 
 
 @click.command("hotline-reminders")

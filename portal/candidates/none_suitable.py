@@ -16,6 +16,21 @@ The rule, kept simple and said on the ranking page: a mark holds while
 Whichever ends first puts the opening back on the list. Who may mark (:func:`may_mark`): a
 consultant who is the company's VK, or on the same team as the company's VK (the pair who would
 assess it); never the company, which does not see the mark at all.
+
+The reason is free text and may name a citizen (»Anna passer ikke«), so it is not kept with the
+opening for as long as the opening lives: the daily retention run blanks it
+:data:`REASON_KEEP_DAYS` (90) days after the mark ended (:func:`blank_old_reasons`); who marked,
+when, and who undid it stay, so the history of marks is still there. Why 90 days: while the mark
+holds, and for a while after the opening is back on the list, the reason tells a colleague who
+picks it up (again) why nobody was proposed; a quarter covers a VK's holiday or leave and an
+opening marked again in the next rounds, after which the candidates and the opening have moved
+on and the reason is stale. The portal does not record when an edit of the opening ended a mark,
+so a mark counts as ended at its undo or at the end of its :data:`HOLD_DAYS`, whichever is first:
+an edit only ended it earlier, so no reason is blanked sooner than 90 days after its mark ended,
+and none is kept longer than 14 + 90 days after the mark was made.
+
+The marks go with the opening (``ON DELETE CASCADE``); the portal deletes no opening and no user
+(users are deactivated; a deleted user's marks keep their rows without the user, ``SET NULL``).
 """
 from __future__ import annotations
 
@@ -23,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
 from ..extensions import db
@@ -34,6 +49,9 @@ from store.models.openings import NONE_SUITABLE_REASON_LENGTH
 HOLD_DAYS = 14
 HOLD = timedelta(days=HOLD_DAYS)
 MAX_REASON_LENGTH = NONE_SUITABLE_REASON_LENGTH
+# Days a mark's reason is kept after the mark ended (module docstring: why 90).
+REASON_KEEP_DAYS = 90
+REASON_KEPT = timedelta(days=REASON_KEEP_DAYS)
 
 
 class Refused(ValueError):
@@ -181,3 +199,18 @@ def marked_for(user: User, now: datetime | None = None) -> list[tuple[Opening, M
                ~sa.exists().where(Proposal.opening_id == Opening.id), in_force(now))
         .order_by(Opening.created_at, Opening.id)).all()
     return [(o, m) for o in openings if (m := current(o, now)) is not None]
+
+
+def blank_old_reasons(session: Session, now: datetime) -> int:
+    """Blank the reason of every mark that ended more than :data:`REASON_KEEP_DAYS` before
+    ``now`` (the daily retention run; the caller commits). A mark ended at its undo or at the
+    end of its :data:`HOLD_DAYS`, whichever was first (an edit of the opening ended it sooner,
+    but when is not recorded); a mark still holding is never touched. Who marked, when, and who
+    undid it stay. Returns how many reasons were blanked."""
+    cutoff = now - REASON_KEPT
+    done = session.execute(
+        sa.update(OpeningNoneSuitable)
+        .where(OpeningNoneSuitable.reason != "",
+               sa.or_(OpeningNoneSuitable.undone_at <= cutoff, OpeningNoneSuitable.marked_at <= cutoff - HOLD))
+        .values(reason=""), execution_options={"synchronize_session": False})
+    return done.rowcount

@@ -103,7 +103,9 @@ class OpeningNoneSuitable(db.Model):
     Job-centre only: never shown to the company, nor in the API, nor does it touch the opening.
     Rows are never deleted by the portal (the history of marks is the record); an undo fills in
     ``undone_at`` and ``undone_by_id``. They go with the opening (``ON DELETE CASCADE``).
-    ``reason`` is the consultant's free text (checked for CPR numbers on entry).
+    ``reason`` is the consultant's free text (checked for CPR numbers on entry); it may name a
+    citizen, so the retention run blanks it 90 days after the mark ended
+    (``portal.candidates.none_suitable.blank_old_reasons``).
     """
 
     __tablename__ = "opening_none_suitable"
