@@ -26,8 +26,13 @@ language's pronunciation (WCAG 3.1.2): ``<blockquote{% if t|text_lang %} lang="�
 
 A time is written the Danish way, »kl.« before it and a dot between hours and minutes
 (Retskrivningsordbogen; as the mails' ``kl. 12.00``, :func:`format_clock`), so a template never
-writes »kl.« before ``dkdate``. Spreadsheet cells keep ``05.03.2026 14:07``
-(:func:`format_timestamp`), which Excel reads as a time.
+writes »kl.« before ``dkdate``. What the portal shows (``dkdate``, :func:`format_date` and
+:func:`format_moment`, also in messages built in Python) keeps »kl.« and the time together with
+a non-breaking space (U+00A0, :data:`KL`), so a line never breaks between them. Exports and
+mails do not: spreadsheet cells keep ``05.03.2026 14:07`` (:func:`format_timestamp`), which Excel
+reads as a time, and a plain-text mail has plain spaces (:func:`plain_spaces`, in
+:func:`portal.mail.compose`; a mail program wraps its lines by itself, and a plain space reads the
+same everywhere).
 
 Hours (worked, per week, a total) always go through ``hours_dk``: a half hour logged is
 shown as such on every page, never rounded to a whole hour on one page and not on another.
@@ -61,6 +66,8 @@ TIMEZONE = "Europe/Copenhagen"
 DANISH_TIME = clock.LOCAL
 WTFORMS_CATALOGUE = Path(__file__).with_name("translations") / "da" / "LC_MESSAGES" / "wtforms.po"
 MISSING = "–"
+NBSP = "\u00a0"
+KL = f"kl.{NBSP}"  # »kl.« and the time never apart (what the portal shows)
 
 babel = Babel()
 
@@ -163,6 +170,12 @@ def and_list(items: Iterable[str], separator: str | None = None) -> str:
     return format_list(items, locale=LOCALE)
 
 
+def plain_spaces(text: str) -> str:
+    """``text`` with plain spaces for non-breaking ones: a plain-text mail's body, which may be
+    built from what the portal shows (»kl. 12.00«, :data:`KL`)."""
+    return text.replace(NBSP, " ")
+
+
 def format_clock(value: datetime | time) -> str:
     """A clock time the Danish way, with a dot: "12.00" (Retskrivningsordbogen), for "kl. 12.00".
     ``value`` is shown as it is (a datetime already in local time)."""
@@ -181,7 +194,8 @@ def format_hours_range(low: float | int | decimal.Decimal | None,
 
 
 def format_date(value: date | datetime | str | None) -> str:
-    """dd.mm.yyyy, and for a time »dd.mm.yyyy kl. HH.MM« in Danish local time.
+    """dd.mm.yyyy, and for a time »dd.mm.yyyy kl. HH.MM« in Danish local time (a non-breaking
+    space after »kl.«, :data:`KL`).
 
     A naive datetime is taken as UTC (SQLite returns them naive; the models store UTC). A
     string is read as ISO 8601 (the indexer's run summaries are JSON); one that is not is
@@ -209,7 +223,7 @@ def _format_date(value: date) -> str:
 
 @lru_cache(maxsize=8192)
 def _format_datetime(value: datetime) -> str:
-    return babel_dates.format_datetime(value, "dd.MM.yyyy 'kl.' HH.mm", tzinfo=DANISH_TIME, locale=LOCALE)
+    return babel_dates.format_datetime(value, f"dd.MM.yyyy '{KL}'HH.mm", tzinfo=DANISH_TIME, locale=LOCALE)
 
 
 def format_timestamp(value: datetime, seconds: bool = False) -> str:
@@ -222,8 +236,10 @@ def format_timestamp(value: datetime, seconds: bool = False) -> str:
 
 def format_moment(value: datetime) -> str:
     """A time to the second, for a log where events of one click lie close together, the Danish
-    way: »20.01.2026 kl. 11.05.00« in Danish local time. Naive is UTC."""
-    return babel_dates.format_datetime(_aware(value), "dd.MM.yyyy 'kl.' HH.mm.ss", tzinfo=DANISH_TIME, locale=LOCALE)
+    way: »20.01.2026 kl. 11.05.00« in Danish local time (a non-breaking space after »kl.«,
+    :data:`KL`). Naive is UTC."""
+    return babel_dates.format_datetime(_aware(value), f"dd.MM.yyyy '{KL}'HH.mm.ss", tzinfo=DANISH_TIME,
+                                       locale=LOCALE)
 
 
 def _aware(value: datetime) -> datetime:

@@ -30,6 +30,7 @@ from typing import Callable, Mapping
 from flask import Flask, current_app, url_for
 
 from .config import ConfigError, portal_url
+from .i18n import plain_spaces
 
 log = logging.getLogger("portal.mail")
 
@@ -53,8 +54,8 @@ def compose(config: Mapping, to: str, subject: str, body: str, *, ics: str | Non
     message = EmailMessage()
     message["From"] = config.get("MAIL_SENDER") or DEFAULT_SENDER
     message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+    message["Subject"] = plain_spaces(subject)
+    message.set_content(plain_spaces(body))  # »kl. 12.00« from a page's text: a plain space
     if ics:
         message.add_attachment(ics, subtype="calendar", params={"method": "REQUEST"},
                                filename="invitation.ics")

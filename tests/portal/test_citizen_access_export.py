@@ -752,7 +752,7 @@ def test_a_v1_time_shown_before_the_portal_followed_the_text_states_what_was_giv
     [period] = row["Delt i perioder"]
     assert period["Kontaktoplysninger"] == "Telefon"  # the record: the company got the phone
     assert period["Profil"] == ("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før 06.12.2026 "
-                                "kl. 20.17, da portalen begyndte at følge samtykketeksten)")
+                                "kl.\u00a020.17, da portalen begyndte at følge samtykketeksten)")
     assert period["CV"].startswith("Ukendt (samtykketeksten dækkede kun navnet; CV nr. ")
     assert period["Samtykketekst"] == "samtykke-v1"
     assert row["Hvad"] == "Navn, muligvis profil (se perioderne), telefon, muligvis CV (se perioderne)"
@@ -811,8 +811,8 @@ def test_when_the_portal_began_to_follow_the_text_comes_from_the_deployment(app,
     auth.login(admin.email)
     [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
     assert period["Profil"] == ("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før 20.12.2026 "
-                                "kl. 10.05, da portalen begyndte at følge samtykketeksten)")
-    assert "kan være givet før 20.12.2026 kl. 10.05" in period["CV"]
+                                "kl.\u00a010.05, da portalen begyndte at følge samtykketeksten)")
+    assert "kan være givet før 20.12.2026 kl.\u00a010.05" in period["CV"]
     _set_rule_from(app, datetime(2026, 10, 1, tzinfo=timezone.utc))  # before the time shown
     [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
     assert (period["Profil"], period["CV"]) == ("Nej", "Nej")

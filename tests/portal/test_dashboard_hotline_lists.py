@@ -194,19 +194,19 @@ def test_a_row_shows_company_urgency_times_in_danish_and_links_to_the_request(ap
     html = client.get("/maal/hotline?tal=overskredet&maaned=2026-11").get_data(as_text=True)
     row = html.split(f'data-id="{demo_month["closed_after_target"]}"')[1].split("</tr>")[0]
     assert f'href="/hotline/{demo_month["closed_after_target"]}"' in row and "Virksomhed 1" in row and "Akut" in row
-    assert "02.11.2026 kl. 10.00" in row and "02.11.2026 kl. 17.00" not in row  # received, Danish time
-    assert "02.11.2026 kl. 16.00" in row  # the akut target: the same day by 16:00
-    assert "Lukket uden svar efter fristen" in row and "04.11.2026 kl. 10.00" in row
+    assert "02.11.2026 kl.\u00a010.00" in row and "02.11.2026 kl.\u00a017.00" not in row  # received, Danish time
+    assert "02.11.2026 kl.\u00a016.00" in row  # the akut target: the same day by 16:00
+    assert "Lukket uden svar efter fristen" in row and "04.11.2026 kl.\u00a010.00" in row
     waiting = client.get("/maal/hotline?tal=venter&hast=normal&maaned=2026-11").get_data(as_text=True)
     # review BI 6: the tab says what the H1 says, and the month
     title = re.search(r"<title>(.*?)</title>", waiting).group(1)
     heading = re.search(r"<h1>(.*?)</h1>", waiting).group(1)
     assert heading.endswith(" (normal)") and title == f"{heading}, november 2026 · Jobbro"
     row = waiting.split(f'data-id="{demo_month["waiting"]}"')[1].split("</tr>")[0]
-    assert "Intet svar endnu, venter siden 23.11.2026 kl. 09.00" in row
+    assert "Intet svar endnu, venter siden 23.11.2026 kl.\u00a009.00" in row
     answered = client.get("/maal/hotline?tal=inden-for-fristen&hast=hoej&maaned=2026-11").get_data(as_text=True)
     row = answered.split(f'data-id="{demo_month["answered_at_target"]}"')[1].split("</tr>")[0]
-    assert "03.11.2026 kl. 10.00 (ved fristen)" in row
+    assert "03.11.2026 kl.\u00a010.00 (ved fristen)" in row
 
 
 def test_page_and_filters_from_the_url_are_clamped_or_refused(app, client, auth, make_user, demo_month,

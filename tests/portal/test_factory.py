@@ -108,8 +108,8 @@ def test_times_are_shown_in_danish_local_time():
 
     from portal.i18n import format_date as dk_date
 
-    assert dk_date(datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc)) == "15.01.2026 kl. 16.00"  # CET
-    assert dk_date(datetime(2026, 7, 15, 15, 0)) == "15.07.2026 kl. 17.00"  # naive = UTC; CEST
+    assert dk_date(datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc)) == "15.01.2026 kl.\u00a016.00"  # CET
+    assert dk_date(datetime(2026, 7, 15, 15, 0)) == "15.07.2026 kl.\u00a017.00"  # naive = UTC; CEST
 
 
 def test_create_admin_prints_the_link_on_the_portals_address(app, runner):

@@ -58,14 +58,14 @@ def test_hours_ranges(low, high, shown):
 
 @pytest.mark.parametrize(("value", "shown"), [
     (date(2026, 3, 5), "05.03.2026"),
-    (datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc), "15.01.2026 kl. 16.00"),   # CET
-    (datetime(2026, 7, 15, 15, 0, tzinfo=timezone.utc), "15.07.2026 kl. 17.00"),   # CEST
-    (datetime(2026, 7, 15, 15, 0), "15.07.2026 kl. 17.00"),                        # naive = UTC
-    (datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), "29.03.2026 kl. 01.30"),   # before the switch
-    (datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), "29.03.2026 kl. 03.30"),   # after it
-    (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), "01.01.2027 kl. 00.30"),  # the local day
-    ("2026-01-15T15:00:00+00:00", "15.01.2026 kl. 16.00"),  # the indexer's JSON summaries
-    ("2026-07-15 15:00", "15.07.2026 kl. 17.00"),
+    (datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc), "15.01.2026 kl.\u00a016.00"),   # CET
+    (datetime(2026, 7, 15, 15, 0, tzinfo=timezone.utc), "15.07.2026 kl.\u00a017.00"),   # CEST
+    (datetime(2026, 7, 15, 15, 0), "15.07.2026 kl.\u00a017.00"),                        # naive = UTC
+    (datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), "29.03.2026 kl.\u00a001.30"),   # before the switch
+    (datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), "29.03.2026 kl.\u00a003.30"),   # after it
+    (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), "01.01.2027 kl.\u00a000.30"),  # the local day
+    ("2026-01-15T15:00:00+00:00", "15.01.2026 kl.\u00a016.00"),  # the indexer's JSON summaries
+    ("2026-07-15 15:00", "15.07.2026 kl.\u00a017.00"),
     ("2026-03-05", "05.03.2026"),
     ("ikke en tid", "ikke en tid"),
     (None, "–"),
@@ -129,9 +129,9 @@ def test_the_indexer_page_shows_danish_local_times(app, client, auth, make_user)
         db.session.commit()
     auth.login(make_user("admin").email)
     html = client.get("/admin/indexer").get_data(as_text=True)
-    assert ('<span data-testid="last-run-at">15.01.2026 kl. 16.00</span> · '
+    assert ('<span data-testid="last-run-at">15.01.2026 kl.\u00a016.00</span> · '
             '<span data-testid="last-run-claimed">1.205 ændringer</span>') in html
-    assert "<td>02.07.2026 kl. 00.30</td>" in html  # the failure, in summer time on the next day
+    assert "<td>02.07.2026 kl.\u00a000.30</td>" in html  # the failure, in summer time on the next day
     assert "2026-01-15T15:00" not in html
 
 
@@ -151,8 +151,28 @@ def test_a_spreadsheet_cell_keeps_a_time_excel_reads():
 def test_a_log_time_to_the_second_is_written_the_danish_way():
     from portal.i18n import format_moment
 
-    assert format_moment(datetime(2026, 1, 20, 10, 5, 0, tzinfo=timezone.utc)) == "20.01.2026 kl. 11.05.00"
-    assert format_moment(datetime(2026, 7, 20, 10, 5, 9)) == "20.07.2026 kl. 12.05.09"  # naive = UTC; CEST
+    assert format_moment(datetime(2026, 1, 20, 10, 5, 0, tzinfo=timezone.utc)) == "20.01.2026 kl.\u00a011.05.00"
+    assert format_moment(datetime(2026, 7, 20, 10, 5, 9)) == "20.07.2026 kl.\u00a012.05.09"  # naive = UTC; CEST
+
+
+def test_kl_and_the_time_stay_together_on_a_page_but_a_mail_and_a_spreadsheet_have_plain_text(app):
+    """A page's »kl. 16.00« holds a non-breaking space, so a line never breaks between »kl.« and
+    the time; a plain-text mail built from the same text, and a CSV cell, have none."""
+    from portal.exports import render_csv
+    from portal.i18n import KL, plain_spaces
+    from portal.mail import compose
+
+    moment = datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc)
+    shown = format_date(moment)
+    assert shown == "15.01.2026 kl.\u00a016.00" and KL in shown and "kl. " not in shown
+    with app.app_context():
+        html = app.jinja_env.from_string("<p>{{ at|dkdate }}</p>").render(at=moment)
+    assert html == "<p>15.01.2026 kl.\u00a016.00</p>"  # the character itself, not an entity
+    assert plain_spaces(f"Linket udløber den {shown}.") == "Linket udløber den 15.01.2026 kl. 16.00."
+    message = compose({}, "a@example.dk", f"Samtale {shown}", f"Svarfrist: {shown}\n")
+    assert message["Subject"] == "Samtale 15.01.2026 kl. 16.00"
+    assert message.get_content() == "Svarfrist: 15.01.2026 kl. 16.00\n"
+    assert "\u00a0" not in render_csv(["Tid"], [[moment]])
 
 
 def test_no_template_writes_kl_before_a_time_that_has_it():
