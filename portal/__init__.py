@@ -90,7 +90,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, embedding_cache, i18n, privacy, request_log, schema
+    from . import database, embedding_cache, files, i18n, privacy, request_log, schema
     from .extensions import csrf, db, login_manager, migrate
 
     import sqlalchemy as sa
@@ -106,6 +106,7 @@ def register_extensions(app: Flask) -> None:
     embedding_cache.init_app(app)
     request_log.init_app(app)  # no query string in a request log line (review AU 7)
     privacy.init_app(app)  # the erasure page's list of hotline requests naming the citizen
+    files.init_app(app)  # the CV file store, the one reader of UPLOAD_FOLDER
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     schema.init_app(app)  # before every other hook that reads the database
     csrf.init_app(app)

@@ -160,10 +160,6 @@ def create_admin_command(email: str, name: str, url: str) -> None:
 def erase_command(citizen_id: int, purpose: str) -> None:
     """Erase a citizen from the database, the index (via the outbox) and the file store, and
     tell the companies that hold the citizen's name."""
-    from pathlib import Path
-
-    from flask import current_app
-
     from .citizens import recipients
     from .citizens.forms import audit_text_problem
     from .privacy import erase_citizen
@@ -176,7 +172,7 @@ def erase_command(citizen_id: int, purpose: str) -> None:
     if problem := audit_text_problem(purpose, name=citizen.name or "", phone=citizen.phone or ""):
         raise click.ClickException(f"the purpose is refused, nothing erased: {problem}")
     recipients.tell(citizen, "erased")  # the companies that hold the name (art. 19)
-    erase_citizen(db.session, citizen_id, Path(current_app.config["UPLOAD_FOLDER"]), purpose=purpose)
+    erase_citizen(db.session, citizen_id, purpose=purpose)  # the CV files go after the commit
     db.session.commit()
     click.echo(f"citizen {citizen_id} erased; the indexer removes the documents on its next batch")
 
@@ -224,10 +220,6 @@ def retention_command(days: int | None) -> None:
     (``portal.audit_retention.prune``, itself logged). Exits 1 with a message when the database cannot be used
     (nothing is anonymised then: one transaction).
     """
-    from pathlib import Path
-
-    from flask import current_app
-
     from . import audit_retention
     from .auth import devices, held, sessions, throttle
     from .candidates import none_suitable
@@ -238,8 +230,7 @@ def retention_command(days: int | None) -> None:
     retention_days = days if days is not None else config["RETENTION_DAYS"]
     try:
         with job_runs.recorded("retention") as run:  # shown on the admin start page
-            count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
-                                      retention_days=retention_days)
+            count = anonymise_expired(db.session, today=clock.today(), retention_days=retention_days)
             kept = restricted_kept(db.session, today=clock.today(), retention_days=retention_days)
             running = running_kept(db.session, today=clock.today(), retention_days=retention_days)
             keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
@@ -256,8 +247,7 @@ def retention_command(days: int | None) -> None:
             replaced = cv_versions.prune(db.session, today=clock.today(), days=config["CV_VERSION_KEEP_DAYS"])
             # »Ingen egnede kandidater«: a mark's free-text reason, 90 days after the mark ended.
             blanked = none_suitable.blank_old_reasons(db.session, now=clock.utcnow())
-            db.session.commit()
-            cv_versions.delete_files(config["UPLOAD_FOLDER"], replaced.files)
+            db.session.commit()  # the CV files of the anonymised and the pruned go after it (portal.files)
             # Everything the run did, for the start page's »Planlagte job« (review AW 5); short, the
             # column holds 300 characters.
             run.summary = (f"{_count(count, 'borger', 'borgere')} anonymiseret; holdt tilbage: "

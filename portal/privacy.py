@@ -88,15 +88,13 @@ import hmac
 import json
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
+from . import files as file_store
 from .auth import held
 from .formutil import clean_line
 from .dates import add_months
@@ -127,17 +125,16 @@ ERASED_TEXT = "[slettet af hensyn til borgerens data]"
 NAMING_KINDS = ("company_answered",)
 # API paths of the objects about a citizen that a POST can be sent to.
 _API_OBJECT = re.compile(r"^/api/v1/(proposals|placements|hotline)/(\d+)(?:/|$)")
-_PENDING_FILES = "jobbro_files_to_delete"
 # The closing note quoted at the end of a ``hotline_closed`` notice (``portal.hotline.notify``).
 _QUOTED_NOTE = re.compile(r": ».*«\Z", re.S)
 
 
-def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, purpose: str,
-                  user=None) -> bool:
+def erase_citizen(session: Session, citizen_id: int, *, purpose: str, user=None) -> bool:
     """Delete the citizen and everything hanging off it; False if there was no such citizen.
 
-    The caller commits. Stored CV files are deleted once that commit succeeds; a rollback
-    keeps them (no data is lost on a failed erasure).
+    The caller commits. Stored CV files are deleted by the app's file store once that commit
+    succeeds (:meth:`portal.files.FileStore.delete_after_commit`); a rollback keeps them (no data
+    is lost on a failed erasure).
     """
     citizen = session.get(Citizen, citizen_id)
     if citizen is None:
@@ -158,7 +155,7 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     record_change(session, "citizen", citizen_id, op="delete")
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)
     session.flush()
-    _delete_after_commit(session, upload_folder, files)
+    file_store.current().delete_after_commit(session, files)
     return True
 
 
@@ -291,7 +288,7 @@ def _running_placement(today: date) -> sa.ColumnElement[bool]:
         sa.and_(Placement.end_date.is_not(None), active_clause(today)), open_ended_followed))
 
 
-def anonymise_expired(session: Session, upload_folder: Path, *, today: date, retention_days: int) -> int:
+def anonymise_expired(session: Session, *, today: date, retention_days: int) -> int:
     """Anonymise every case closed more than ``retention_days`` before ``today``, except the
     ones whose processing is restricted (GDPR art. 18) and the ones with a placement still running.
 
@@ -330,7 +327,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         record_change(session, "citizen", citizen.id, op="delete")
         audit.record("citizen_anonymised", citizen_id=citizen.id, purpose="retention")
         session.flush()
-        _delete_after_commit(session, upload_folder, files)
+        file_store.current().delete_after_commit(session, files)  # after the caller's commit
         count += 1
     # Anonymised before the jobmål and the rest of the profile went (review AU 4): dropped here too.
     for earlier in session.scalars(sa.select(Citizen).where(Citizen.anonymised_at.is_not(None), sa.or_(
@@ -801,19 +798,3 @@ def init_app(app) -> None:
 
     app.jinja_env.globals["erasure_naming_requests"] = lambda citizen: naming_requests(db.session, citizen)
 
-
-def _delete_after_commit(session: Session, folder: Path, names: list[str]) -> None:
-    session.info.setdefault(_PENDING_FILES, []).extend((folder, name) for name in names)
-
-
-@event.listens_for(Session, "after_commit")
-def _delete_pending_files(session: Session) -> None:
-    for folder, name in session.info.pop(_PENDING_FILES, []):
-        path = (folder / name).resolve()
-        if path.parent == folder.resolve():  # generated names only; never follow a path out
-            path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_files_on_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_FILES, None)

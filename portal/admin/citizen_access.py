@@ -28,7 +28,6 @@ import io
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -38,7 +37,7 @@ from wtforms.validators import DataRequired, Length
 from store import clock
 from store.models import Citizen
 
-from .. import audit
+from .. import audit, files
 from ..access import AUDIT_DOWN, admin_required, citizen_or_404
 from ..auth.sessions import confirm_first
 from ..citizens import need_to_know
@@ -186,12 +185,13 @@ def citizen_access_zip(citizen_id: int):
     if answer is not None:
         return answer
     _log(citizen, "zip", reference)
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    store = files.current()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("indsigt.json", access_export.as_json(_sections(citizen, reference)))
         for cv in citizen.cv_documents:
-            if cv.stored_name and (path := folder / cv.stored_name).is_file() and path.parent == folder:
+            if cv.stored_name and store.exists(cv.stored_name):
                 # The name the CV page downloads it under (review AV 5): æøå kept, as UTF-8 in the ZIP.
-                archive.write(path, f"cv/{cv.id}-{download_name(cv.original_filename, cv.content_type)}")
+                archive.write(store.path(cv.stored_name),
+                              f"cv/{cv.id}-{download_name(cv.original_filename, cv.content_type)}")
     return _download(out.getvalue(), "application/zip", f"indsigt-borger-{citizen.id}-{clock.today().isoformat()}.zip")

@@ -33,6 +33,7 @@ from store.models import Citizen, CvDocument, Team, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 from .. import audit, privacy
+from .. import files as file_store
 from ..citizens import service as citizen_service
 from ..citizens.forms import MAX_JOB_GOALS, clean_line
 from ..citizens import uploads
@@ -582,13 +583,13 @@ def upload_cv(files, external_id: str):
     except uploads.ExtractionError as err:
         audit.record_now("upload_rejected", citizen_id=citizen.id, purpose=f"cv:{err.code}", result="rejected")
         problems.abort(422, err.message_da, errors={"file": [err.message_da]})
-    folder = current_app.config["UPLOAD_FOLDER"]
-    stored_name = uploads.store_file(folder, accepted.data, accepted.kind)
+    store = file_store.current()
+    stored_name = store.save(accepted.data, accepted.kind)
     try:
         citizen_service.add_cv_file(citizen, accepted, stored_name, current_user)
         db.session.commit()
     except Exception:
         db.session.rollback()
-        uploads.delete_stored(folder, stored_name)
+        store.discard(stored_name)  # no committed row names it
         raise
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -241,7 +240,7 @@ def names_match(typed: str, name: str) -> bool:
     return clean_line(typed).casefold() == clean_line(name).casefold()
 
 
-def erase(citizen: Citizen, typed_name: str, purpose: str, user: User, upload_folder: Path) -> None:
+def erase(citizen: Citizen, typed_name: str, purpose: str, user: User) -> None:
     """Erase the citizen everywhere (``portal.privacy.erase_citizen``, which also audits
     ``purpose``: the one text about the citizen that outlives the erasure).
 
@@ -253,4 +252,4 @@ def erase(citizen: Citizen, typed_name: str, purpose: str, user: User, upload_fo
         raise CitizenChangeError("Navnet svarer ikke til borgerens navn. Intet er slettet.")
     purpose = checked_for_audit(citizen, purpose, "purpose")
     recipients.tell(citizen, "erased")  # art. 19, while the proposals still exist
-    erase_citizen(db.session, citizen.id, upload_folder, purpose=purpose, user=user)
+    erase_citizen(db.session, citizen.id, purpose=purpose, user=user)  # the CV files go after the commit

@@ -112,8 +112,9 @@ def after_removal(citizen: Citizen, cv: CvDocument) -> CvDocument | None:
 
 
 def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User, *, keep_day: bool = True) -> str | None:
-    """Delete ``cv`` (one of ``citizen``'s versions) in the caller's session; the caller commits
-    and then deletes the returned stored file (:func:`portal.citizens.uploads.delete_stored`).
+    """Delete ``cv`` (one of ``citizen``'s versions) in the caller's session; the caller has the
+    returned stored file deleted after its commit (:meth:`portal.files.FileStore.delete_after_commit`)
+    and commits.
 
     Raises:
         CitizenChangeError: read-only citizen (restricted or anonymised).

@@ -34,8 +34,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, aliased
@@ -44,8 +42,8 @@ from store import clock
 from store.models import Citizen, CvDocument
 from store.models.citizens import CV_FIRST_SAVED
 
-from .. import audit
-from . import cv_removal, cv_sharing, uploads
+from .. import audit, files
+from . import cv_removal, cv_sharing
 
 DEFAULT_KEEP_DAYS = 30
 
@@ -108,7 +106,8 @@ def replaced(citizen: Citizen) -> list[Replaced]:
 
 @dataclass
 class Pruned:
-    """What one retention run deleted: how many versions, and the files to delete after its commit."""
+    """What one retention run deleted: how many versions, and their stored files (deleted by the
+    file store once the caller's commit succeeds)."""
 
     count: int = 0
     files: list[str] = field(default_factory=list)
@@ -116,7 +115,8 @@ class Pruned:
 
 def prune(session: Session, *, today: date, days: int) -> Pruned:
     """Delete every replaced version whose keeping time is over (:func:`delete_on` on or before
-    ``today``), in ``session``; the caller commits, then calls :func:`delete_files`."""
+    ``today``), in ``session``; the caller commits, and the versions' files are deleted after
+    that commit (:meth:`portal.files.FileStore.delete_after_commit`), never before a failed one."""
     cutoff_day = today - timedelta(days=days) + timedelta(days=1)
     cutoff = datetime.combine(cutoff_day, time(), tzinfo=clock.LOCAL).astimezone(timezone.utc)
     newer = aliased(CvDocument)
@@ -142,10 +142,5 @@ def prune(session: Session, *, today: date, days: int) -> Pruned:
             audit.record("cv_superseded_deleted", citizen_id=citizen.id, purpose=purpose)
             pruned.count += 1
     session.flush()
+    files.current().delete_after_commit(session, pruned.files)
     return pruned
-
-
-def delete_files(folder: str | Path, names: Iterable[str]) -> None:
-    """Delete the stored files of the versions :func:`prune` deleted (after the commit)."""
-    for name in names:
-        uploads.delete_stored(folder, name)

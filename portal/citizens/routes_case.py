@@ -7,10 +7,9 @@ forms sit on the citizen page, and a refused change re-renders that page with th
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -241,8 +240,7 @@ def erase(citizen_id: int):
     unconfirmed = form.is_submitted() and not confirmed
     if form.validate_on_submit() and confirmed:
         try:
-            case.erase(citizen, form.confirm_name.data, form.purpose.data.strip(), current_user,
-                       Path(current_app.config["UPLOAD_FOLDER"]))
+            case.erase(citizen, form.confirm_name.data, form.purpose.data.strip(), current_user)
         except case.AuditTextError as exc:
             db.session.rollback()
             _blame(form, exc)

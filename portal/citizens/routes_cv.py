@@ -2,12 +2,11 @@
 :mod:`.need_to_know`)."""
 from __future__ import annotations
 
-from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import audit, merge, name_order
+from .. import audit, files, merge, name_order
 from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import choices
@@ -68,9 +67,8 @@ def cv_file(citizen_id: int, cv_id: int):
         current_app.logger.error("cv_downloaded not logged for citizen %s: %s", citizen.id, exc)
         abort(make_response(*render_error(503, AUDIT_DOWN)))
     name = uploads.download_name(cv.original_filename, cv.content_type)
-    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], cv.stored_name,
-                                   mimetype=uploads.MEDIA_TYPES.get(cv.content_type, "application/octet-stream"),
-                                   as_attachment=True, download_name=name, max_age=0)
+    response = files.current().send(cv.stored_name, download_name=name,
+                                    mimetype=uploads.MEDIA_TYPES.get(cv.content_type, "application/octet-stream"))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -165,17 +163,17 @@ def _saved(citizen) -> str:
 
 
 def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
-    folder = current_app.config["UPLOAD_FOLDER"]
-    stored_name = uploads.store_file(folder, accepted.data, accepted.kind)
+    store = files.current()
+    stored_name = store.save(accepted.data, accepted.kind)
     try:
         service.add_cv_file(citizen, accepted, stored_name, current_user)
         ok = commit_or_flash(lambda: _saved(citizen))  # the text read after the commit (review BH 1)
     except Exception:  # a refused version check too: its page is :func:`stale_upload`
         db.session.rollback()
-        uploads.delete_stored(folder, stored_name)
+        store.discard(stored_name)
         raise
     if not ok:
-        uploads.delete_stored(folder, stored_name)
+        store.discard(stored_name)
     else:
         _flash_earlier_shared(citizen)
     return ok

@@ -1,14 +1,15 @@
 """Route under /borgere/<id>/cv: deleting a CV version stored by mistake (:mod:`.cv_removal`)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import files
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..i18n import format_date
 from store.models import Citizen, CvDocument
-from . import bp, cv_removal, service, uploads
+from . import bp, cv_removal, service
 from .forms import CV_DELETE_NOTE_HINT, CvDeleteForm, audit_text_problem
 from .pages import commit_or_refuse, on_stale
 
@@ -48,6 +49,8 @@ def delete_cv(citizen_id: int, cv_id: int):
             try:
                 stored_name = cv_removal.remove(citizen, cv, form.reason_text(), current_user,
                                                 keep_day=form.reason.data != "other_person")
+                # only after the commit: a failed one keeps the file its row names
+                files.current().delete_after_commit(db.session, [stored_name])
             except cv_removal.CvShared:
                 db.session.rollback()
                 status = 409
@@ -57,8 +60,6 @@ def delete_cv(citizen_id: int, cv_id: int):
             else:
                 if not commit_or_refuse():  # a save landed while this one was on its way
                     return stale_delete(citizen_id)
-                if stored_name:  # only after the commit: a failed one keeps the file its row names
-                    uploads.delete_stored(current_app.config["UPLOAD_FOLDER"], stored_name)
                 flash(_deleted_message(citizen), "success")
                 return redirect(url_for(".cv", citizen_id=citizen.id))
     if request.method == "POST" and status == 200:

@@ -1,4 +1,5 @@
-"""CV files: content-checked, stored under generated names outside the web root.
+"""CV files: content-checked, then stored under generated names outside the web root by the
+app's file store (:mod:`portal.files`).
 
 The client's file name is never used as a path. It survives only as display text
 (:func:`display_name`), cleaned of directories and invisible characters.
@@ -8,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from cvtext.extract import ExtractionError, detect_type, extract_text
+
+from ..files import FileStore
 
 __all__ = ["MEDIA_TYPES", "AcceptedCv", "ExtractionError", "accept_cv", "delete_stored", "display_name",
            "store_file"]
@@ -82,30 +83,17 @@ def accept_cv(data: bytes, filename: str | None) -> AcceptedCv:
 
 
 def store_file(folder: str | os.PathLike, data: bytes, kind: str) -> str:
-    """Write ``data`` to ``folder`` under a fresh random name and return that name.
-
-    The folder is created (owner-only) when missing; the file is created exclusively,
-    so a name collision can never overwrite another citizen's CV.
+    """Write ``data`` to ``folder`` under a fresh random name and return that name
+    (:meth:`portal.files.FileStore.save`). For the import, which is handed its folder; the
+    portal's own pages and commands use the app's store (:func:`portal.files.current`).
 
     Raises:
         OSError: the file store is not writable.
     """
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stored_name = f"{uuid.uuid4().hex}.{kind}"
-    path = target / stored_name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return stored_name
+    return FileStore.at(folder).save(data, kind)
 
 
 def delete_stored(folder: str | os.PathLike, stored_name: str) -> None:
-    """Remove a stored file (used when the database write after storing it failed)."""
-    if Path(stored_name).name != stored_name:
-        return  # never follow a path out of the folder
-    (Path(folder) / stored_name).unlink(missing_ok=True)
+    """Remove a file stored in ``folder`` whose database write failed
+    (:meth:`portal.files.FileStore.discard`: the store's one path rule). For the import."""
+    FileStore.at(folder).discard(stored_name)

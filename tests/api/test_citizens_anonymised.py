@@ -18,7 +18,7 @@ def _anonymise(app, citizen_id: int) -> None:
         citizen = db.session.get(Citizen, citizen_id)
         citizen.case_closed = date(2026, 1, 6)
         db.session.commit()
-        assert anonymise_expired(db.session, app.config["UPLOAD_FOLDER"], today=date(2026, 12, 5),
+        assert anonymise_expired(db.session, today=date(2026, 12, 5),
                                  retention_days=30) == 1
         db.session.commit()
 

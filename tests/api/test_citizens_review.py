@@ -5,7 +5,6 @@ integration's scopes, and updated_since as a moment."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -36,7 +35,7 @@ def _put(client, raw: str, external_id: str, **changes):
 
 def _erase(app, citizen_id: int) -> None:
     with app.app_context():
-        assert erase_citizen(db.session, citizen_id, Path(app.config["UPLOAD_FOLDER"]), purpose="test")
+        assert erase_citizen(db.session, citizen_id, purpose="test")
         db.session.commit()
 
 

@@ -67,7 +67,7 @@ def test_erasure_removes_notifications_mails_and_idempotent_answers_about_the_ci
         sent.status, sent.body = "sent", ""  # as the mail worker leaves a sent mail: subject only
         notes_before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
         db.session.commit()
-        assert erase_citizen(db.session, world["hidden_citizen"], app.config["UPLOAD_FOLDER"], purpose="test")
+        assert erase_citizen(db.session, world["hidden_citizen"], purpose="test")
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) < notes_before
         subject = db.session.get(MailMessage, sent.id).subject
@@ -90,7 +90,7 @@ def test_retention_anonymisation_also_forgets_notifications_and_idempotent_answe
         citizen.case_closed = date(2019, 1, 1)
         _end_placements(citizen.id, date(2026, 11, 23))
         db.session.commit()
-        assert anonymise_expired(db.session, app.config["UPLOAD_FOLDER"], today=date(2026, 11, 23),
+        assert anonymise_expired(db.session, today=date(2026, 11, 23),
                                  retention_days=365) == 1
         db.session.commit()
     for text in _texts(app):

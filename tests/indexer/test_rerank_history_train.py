@@ -130,7 +130,7 @@ def test_an_erasure_makes_the_model_due_for_training_at_once(app, vk, tmp_path):
         train_if_due(schedule)
         now[0] += schedule.retry  # runs are at least this far apart
         assert not schedule.due()
-        assert erase_citizen(db.session, db.session.query(Citizen).first().id, tmp_path, purpose="test")
+        assert erase_citizen(db.session, db.session.query(Citizen).first().id, purpose="test")
         db.session.commit()
         assert schedule.due()  # not a day later
         train_if_due(schedule)

@@ -77,7 +77,7 @@ def test_anonymisation_keeps_only_what_the_figures_count(app, uploads, make_user
     """Closed within the figures' reach: the profile goes at once, the days and contacts stay."""
     with app.app_context():
         ids = _case(make_user, closed=date(2025, 5, 14))
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 1
         db.session.commit()
         citizen = db.session.get(Citizen, ids["citizen"])
         assert (citizen.name, citizen.phone, citizen.email, citizen.postcode) == (ANONYMOUS_NAME, "", "", "")
@@ -98,11 +98,11 @@ def test_anonymisation_keeps_only_what_the_figures_count(app, uploads, make_user
 def test_a_case_wholly_before_the_reach_is_coarsened_to_months(app, uploads, make_user):
     with app.app_context():
         ids = _case(make_user, closed=date(2025, 5, 14))
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 1
         db.session.commit()
         later = date(2028, 6, 20)  # the reach starts 1 June 2025: the whole case lies before it
         assert reach_start(later) == date(2025, 6, 1)
-        assert anonymise_expired(db.session, uploads, today=later, retention_days=365) == 0
+        assert anonymise_expired(db.session, today=later, retention_days=365) == 0
         db.session.commit()
         citizen = db.session.get(Citizen, ids["citizen"])
         assert (citizen.case_start, citizen.case_closed) == (date(2023, 4, 1), date(2025, 5, 1))
@@ -127,7 +127,7 @@ def test_a_case_with_a_running_placement_is_held_back(app, uploads, make_user):
         ids = _case(make_user, closed=date(2025, 5, 14), placement_end=None)
         db.session.add(HoursLog(placement_id=ids["placement"], month=date(2026, 10, 1), hours=12))
         db.session.commit()
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 0
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 0
         assert running_kept(db.session, today=TODAY, retention_days=365) == 1
         db.session.commit()
         assert db.session.get(Citizen, ids["citizen"]).name == "Tigist Haile"
@@ -135,7 +135,7 @@ def test_a_case_with_a_running_placement_is_held_back(app, uploads, make_user):
         placement = db.session.get(Placement, ids["placement"])
         placement.end_date, placement.end_reason = date(2025, 6, 30), "ordinaert_job"
         db.session.commit()
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 1
 
 
 @pytest.mark.parametrize("kind, end, hours_month, held", [
@@ -162,7 +162,7 @@ def test_what_holds_a_closed_case_back(app, uploads, make_user, kind, end, hours
             db.session.add(HoursLog(placement_id=placement.id, month=hours_month, hours=12))
         db.session.commit()
         assert running_kept(db.session, today=TODAY, retention_days=365) == int(held)
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == int(not held)
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == int(not held)
 
 
 def test_the_reach_covers_every_day_maal_reads():
@@ -214,7 +214,7 @@ def test_maal_and_the_partner_reports_are_the_same_after_anonymising_old_cases(a
         later = demo_day + timedelta(days=app.config["RETENTION_DAYS"] + 200)
         before = _figures(db.session, later)
         starts_before = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
-        count = anonymise_expired(db.session, uploads, today=later, retention_days=app.config["RETENTION_DAYS"])
+        count = anonymise_expired(db.session, today=later, retention_days=app.config["RETENTION_DAYS"])
         db.session.commit()
         assert count > 0
         starts_after = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
@@ -285,7 +285,7 @@ def test_anonymising_and_coarsening_run_on_postgresql(app, postgres_url, uploads
             demo_day = date(2026, 11, 23)
             load_demo(db.session, demo_day, citizen_count=60)
             later = demo_day + timedelta(days=pg_app.config["RETENTION_DAYS"] + 200)
-            assert anonymise_expired(db.session, uploads, today=later,
+            assert anonymise_expired(db.session, today=later,
                                      retention_days=pg_app.config["RETENTION_DAYS"]) > 0
             db.session.commit()
             # A case with a placement still open (an ordinary job it was closed into: anonymised since
@@ -341,7 +341,7 @@ def test_an_anonymised_citizens_open_ended_job_is_never_asked_for_hours(app, upl
         db.session.expire_all()
         figures = _figures(db.session, TODAY)
         assert figures[("partner", company_id, 2026)][0][8][4] == 120  # September's hours are counted
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 1
         db.session.commit()
         assert asked() == {"missing": 0, "page": [], "months": [], "missing_list": [], "followups": []}
         assert hours_reminder.run(TODAY).placements == 0
@@ -371,7 +371,7 @@ def test_the_company_is_not_asked_for_an_anonymised_citizens_hours_on_its_pages(
     assert f'name="timer-{ids["placement"]}"' in client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
     assert "/forloeb/timer?maaned=2026-10" in client.get("/").get_data(as_text=True)
     with app.app_context():
-        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 1
         db.session.commit()
     page = client.get(f"/forloeb/{ids['placement']}").get_data(as_text=True)
     assert 'data-testid="hours-form"' not in page and 'data-testid="anonymised"' in page
@@ -400,8 +400,8 @@ def test_the_art_15_export_names_the_day_retention_anonymises_the_case(app, uplo
         sections = access_export.gather(citizen, retention_days=365, made_by="Test", organisation="Jobcentret")
         said = next(s for s in sections if s["id"] == "opbevaring")["indhold"]["Anonymiseres"]
         assert said == anonymised_on(closed, 365) == date(2026, 5, 15)
-        assert anonymise_expired(db.session, uploads, today=said - timedelta(days=1), retention_days=365) == 0
-        assert anonymise_expired(db.session, uploads, today=said, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=said - timedelta(days=1), retention_days=365) == 0
+        assert anonymise_expired(db.session, today=said, retention_days=365) == 1
 
 
 def test_retention_and_the_stories_read_one_set_of_employment_kinds():

@@ -105,7 +105,7 @@ def test_deleting_the_first_version_keeps_the_goals_cv_day(app, runner, client, 
 
         count = sa.select(sa.func.count()).select_from(CvDocument).where(CvDocument.content_type == CV_FIRST_SAVED)
         assert db.session.scalar(count) == 1
-        erase_citizen(db.session, world["a"], Path(app.config["UPLOAD_FOLDER"]), purpose="test")
+        erase_citizen(db.session, world["a"], purpose="test")
         db.session.commit()
         assert db.session.scalar(count) == 0
 

@@ -205,7 +205,7 @@ def test_erasing_a_citizen_erases_their_earlier_vks_and_answers(app, make_user, 
             db.session.commit()
             assert db.session.scalar(sa.select(sa.func.count(VkChange.id))) == 1
             assert db.session.scalar(sa.select(sa.func.count(ProposalAnswer.id))) == 1
-            assert erase_citizen(db.session, citizen, tmp_path, purpose="art. 17")
+            assert erase_citizen(db.session, citizen, purpose="art. 17")
             db.session.commit()
             assert db.session.scalar(sa.select(sa.func.count(VkChange.id))) == 0
             assert db.session.scalar(sa.select(sa.func.count(ProposalAnswer.id))) == 0
@@ -285,7 +285,7 @@ def test_erasing_a_citizen_erases_the_earlier_disclosures_of_their_proposals(app
         _share_the_name_again(app, proposal_id, consultant.id)
         with app.test_request_context():
             assert db.session.scalar(sa.select(sa.func.count(ProposalDisclosure.id))) == 1
-            assert erase_citizen(db.session, citizen, tmp_path, purpose="art. 17")
+            assert erase_citizen(db.session, citizen, purpose="art. 17")
             db.session.commit()
             assert db.session.scalar(sa.select(sa.func.count(ProposalDisclosure.id))) == 0
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -62,7 +61,7 @@ def test_the_erase_page_lists_the_requests_naming_the_citizen(app, client, auth,
 def test_erasure_blanks_them_and_logs_which(app, make_user):
     cid, ids = _world(app, make_user)
     with app.app_context():
-        assert erase_citizen(db.session, cid, Path(app.config["UPLOAD_FOLDER"]), purpose="J.nr. 2026-0042")
+        assert erase_citizen(db.session, cid, purpose="J.nr. 2026-0042")
         db.session.commit()
         for key in ("tied", "named", "phone"):
             request = db.session.get(HotlineRequest, ids[key])
@@ -77,7 +76,7 @@ def test_erasure_blanks_them_and_logs_which(app, make_user):
 def test_anonymisation_blanks_them_too(app, make_user):
     cid, ids = _world(app, make_user)
     with app.app_context():
-        assert anonymise_expired(db.session, Path(app.config["UPLOAD_FOLDER"]), today=date(2026, 11, 23),
+        assert anonymise_expired(db.session, today=date(2026, 11, 23),
                                  retention_days=365) == 1
         db.session.commit()
         assert db.session.get(HotlineRequest, ids["named"]).subject == ERASED_TEXT

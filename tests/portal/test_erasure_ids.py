@@ -3,7 +3,6 @@ case-system id is not created again by the next sync (review A, items 2 and 3)."
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -38,7 +37,7 @@ def _citizen_id(name: str) -> int:
 
 
 def _erase(app, citizen_id: int) -> None:
-    assert erase_citizen(db.session, citizen_id, Path(app.config["UPLOAD_FOLDER"]), purpose="test")
+    assert erase_citizen(db.session, citizen_id, purpose="test")
     db.session.commit()
 
 

@@ -41,7 +41,7 @@ def test_erasure_removes_rows_files_and_queues_index_removal(app, uploads):
         db.session.add(Placement(citizen_id=gone, company=company, kind="smaajob",
                                  start_date=date(2026, 1, 1)))
         db.session.commit()
-        assert erase_citizen(db.session, gone, uploads, purpose="GDPR 2026-17")
+        assert erase_citizen(db.session, gone, purpose="GDPR 2026-17")
         db.session.commit()
         assert db.session.get(Citizen, gone) is None
         assert db.session.query(Placement).count() == 0
@@ -51,7 +51,7 @@ def test_erasure_removes_rows_files_and_queues_index_removal(app, uploads):
         assert (event.entity, event.entity_id, event.op) == ("citizen", gone, "delete")
         assert db.session.query(AuditEvent).filter_by(action="citizen_erased", citizen_id=gone).count() == 1
         assert db.session.get(Citizen, kept) is not None
-        assert not erase_citizen(db.session, gone, uploads, purpose="again")
+        assert not erase_citizen(db.session, gone, purpose="again")
 
 
 def test_retention_anonymises_only_expired_closed_cases(app, uploads):
@@ -59,7 +59,7 @@ def test_retention_anonymises_only_expired_closed_cases(app, uploads):
         old = _citizen(uploads, "Gammel", closed=date(2020, 1, 1))
         recent = _citizen(uploads, "Ny", closed=date(2026, 6, 1))
         open_case = _citizen(uploads, "Aaben")
-        count = anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=5 * 365)
+        count = anonymise_expired(db.session, today=date(2026, 11, 23), retention_days=5 * 365)
         db.session.commit()
         assert count == 1
         anonymised = db.session.get(Citizen, old)
@@ -73,7 +73,7 @@ def test_retention_anonymises_only_expired_closed_cases(app, uploads):
         assert db.session.get(Citizen, open_case).name == "Aaben"
         assert not (uploads / "gammel0123456789abcdef.txt").exists()
         # Idempotent: a second run finds nothing new.
-        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=5 * 365) == 0
+        assert anonymise_expired(db.session, today=date(2026, 11, 23), retention_days=5 * 365) == 0
 
 
 def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
@@ -105,7 +105,7 @@ def test_erasure_blanks_what_others_wrote_about_the_citizen(app, uploads, make_u
     with app.app_context():
         gone = _citizen(uploads, "Anna")
         request_id, _ = _written_about(gone, author.id)
-        assert erase_citizen(db.session, gone, uploads, purpose="GDPR")
+        assert erase_citizen(db.session, gone, purpose="GDPR")
         db.session.commit()
         request = db.session.get(HotlineRequest, request_id)
         assert request is not None and request.placement_id is None  # the company's case stays
@@ -120,7 +120,7 @@ def test_retention_blanks_notes_and_explanations(app, uploads, make_user):
     with app.app_context():
         old = _citizen(uploads, "Gammel", closed=date(2025, 6, 1))  # within the figures' reach
         request_id, proposal_id = _written_about(old, author.id)
-        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
+        assert anonymise_expired(db.session, today=date(2026, 11, 23), retention_days=365) == 1
         db.session.commit()
         proposal = db.session.get(Proposal, proposal_id)
         assert (proposal.decision_reason, proposal.company_response_note, proposal.explanation,
@@ -133,7 +133,7 @@ def test_retention_blanks_notes_and_explanations(app, uploads, make_user):
 def test_failed_erasure_keeps_the_files(app, uploads):
     with app.app_context():
         citizen_id = _citizen(uploads, "Anna")
-        assert erase_citizen(db.session, citizen_id, uploads, purpose="GDPR")
+        assert erase_citizen(db.session, citizen_id, purpose="GDPR")
         db.session.rollback()  # e.g. the commit failed
         db.session.commit()  # a later, unrelated commit must not delete them either
         assert (uploads / "anna0123456789abcdef.txt").exists()
@@ -196,7 +196,7 @@ def test_erasure_drops_forms_held_across_a_log_in(app, uploads, make_user):
         db.session.add(HeldForm(id="held", user_id=user.id, kind="relogin", expires_at=utcnow() + timedelta(minutes=9),
                                 payload={"form": [["text", "Holdt har ondt i ryggen"]]}))
         db.session.commit()
-        assert erase_citizen(db.session, gone, uploads, purpose="GDPR")
+        assert erase_citizen(db.session, gone, purpose="GDPR")
         db.session.commit()
         assert db.session.query(HeldForm).count() == 0
 
@@ -213,7 +213,7 @@ def test_retention_drops_the_case_system_id_and_blocks_it_as_anonymised(app, upl
         before = db.session.get(Citizen, earlier)
         before.external_id, before.anonymised_at = "SAG-5002", datetime(2025, 1, 1, tzinfo=timezone.utc)
         db.session.commit()
-        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
+        assert anonymise_expired(db.session, today=date(2026, 11, 23), retention_days=365) == 1
         db.session.commit()
         assert db.session.get(Citizen, old).external_id is None
         assert db.session.get(Citizen, earlier).external_id is None
@@ -249,7 +249,7 @@ def test_retention_ends_what_was_shared_with_companies(app, uploads, make_user):
         old = _citizen(uploads, "Delt", closed=date(2025, 6, 1))  # within the figures' reach: the proposal stays
         proposal_id = _shared_with_company(old, consultant.id)
         assert identity_released(db.session.get(Proposal, proposal_id), date(2026, 11, 23))
-        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
+        assert anonymise_expired(db.session, today=date(2026, 11, 23), retention_days=365) == 1
         db.session.commit()
         proposal = db.session.get(Proposal, proposal_id)
         assert (proposal.shared_profile, proposal.share_cv) == ({}, False)
@@ -266,7 +266,7 @@ def test_retention_ends_sharing_left_by_an_earlier_anonymisation(app, uploads, m
         citizen = db.session.get(Citizen, earlier)
         citizen.name, citizen.anonymised_at = ANONYMOUS_NAME, datetime(2026, 1, 1, tzinfo=timezone.utc)
         db.session.commit()
-        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 0
+        assert anonymise_expired(db.session, today=date(2026, 11, 23), retention_days=365) == 0
         db.session.commit()
         proposal = db.session.get(Proposal, proposal_id)
         assert (proposal.shared_profile, proposal.share_cv) == ({}, False)

@@ -37,7 +37,7 @@ def test_retention_keeps_a_restricted_citizen_and_counts_them(app, client, auth,
     gone = make_citizen(app, name="Gorm Gammel", case_closed=date(2026, 6, 1), case_close_reason="ordinaert_job")
     assert restrict(client, auth, kept, "retskrav").status_code == 302
     with app.app_context():
-        assert anonymise_expired(db.session, app.config["UPLOAD_FOLDER"], today=TODAY, retention_days=30) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=30) == 1
         assert restricted_kept(db.session, today=TODAY, retention_days=30) == 1
         db.session.commit()
         restricted = db.session.get(Citizen, kept)
@@ -50,7 +50,7 @@ def test_retention_keeps_a_restricted_citizen_and_counts_them(app, client, auth,
                        data={"csrf_token": csrf(auth), "informed": "y", "note": "Afgjort"}).status_code == 302
     with app.app_context():
         assert restricted_kept(db.session, today=TODAY, retention_days=30) == 0
-        assert anonymise_expired(db.session, app.config["UPLOAD_FOLDER"], today=TODAY, retention_days=30) == 1
+        assert anonymise_expired(db.session, today=TODAY, retention_days=30) == 1
         db.session.commit()
         assert db.session.get(Citizen, kept).name == ANONYMOUS_NAME
 

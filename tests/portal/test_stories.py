@@ -387,7 +387,7 @@ def test_erasing_the_citizen_withdraws_the_story_and_drops_the_link(app, client,
     """Erasure ends the consent the story was published on (portal.privacy)."""
     story_id = published_story(client, auth, world)
     with app.app_context():
-        erase_citizen(db.session, world["citizen"], app.config["UPLOAD_FOLDER"], purpose="test")
+        erase_citizen(db.session, world["citizen"], purpose="test")
         db.session.commit()
     story = stored(app, story_id)
     assert (story.placement_id, story.status) == (None, "withdrawn")

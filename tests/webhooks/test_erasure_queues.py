@@ -89,7 +89,7 @@ def test_erasure_scrubs_the_companys_queued_hotline_closed_and_drops_the_rest(ap
         assert db.session.scalars(placement_notices).all()  # the company was told of the start
 
     with app.test_request_context():
-        assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test",
+        assert erase_citizen(db.session, world["citizen"], purpose="test",
                              user=db.session.get(User, world["consultant"].id))
         db.session.commit()
 
@@ -139,7 +139,7 @@ def test_anonymisation_clears_the_queues_the_same_way(app, make_user, frozen_tod
         db.session.get(Citizen, world["citizen"]).case_closed = frozen_today - timedelta(days=400)
         _end_placements(world["citizen"], frozen_today)
         db.session.commit()
-        assert anonymise_expired(db.session, tmp_path, today=frozen_today, retention_days=365) == 1
+        assert anonymise_expired(db.session, today=frozen_today, retention_days=365) == 1
         db.session.commit()
         cleared = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "erasure_queues_cleared")).all()
         assert [(e.citizen_id, e.purpose) for e in cleared] == [(world["citizen"], "webhook:4 mail:2")]
