@@ -88,7 +88,7 @@ def erase_citizen(app, world, tmp_path):
     """An erasure of the citizen (the proposal goes with it), as a request of its own."""
     def step():
         with app.test_request_context():
-            privacy.erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
+            privacy.erase_citizen(db.session, world["citizen"], purpose="test")
             db.session.commit()
     return step
 

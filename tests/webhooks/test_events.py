@@ -245,7 +245,7 @@ def test_hotline_answered_about_a_placement_names_its_citizen_to_the_job_centre(
     from portal.privacy import erase_citizen
 
     with app.test_request_context():  # the unsent deliveries lose the citizen; the request stays
-        assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
+        assert erase_citizen(db.session, world["citizen"], purpose="test")
         db.session.commit()
     left = queued(app, world)
     assert set(left) == {"a_all", "jc_all", "jc_hotline"}
@@ -338,7 +338,7 @@ def test_erasure_drops_every_unsent_delivery_about_the_citizens_proposal(app, wo
         sharing.disclose(proposal, db.session.get(User, world["consultant"].id))
     assert set(queued(app, world)) == {"a_all", "jc_all"}
     with app.test_request_context():
-        assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
+        assert erase_citizen(db.session, world["citizen"], purpose="test")
         db.session.commit()
     # the company's body never held the citizen's ids, but its proposal went with the citizen too
     assert not queued(app, world)

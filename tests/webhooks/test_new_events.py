@@ -100,7 +100,7 @@ def test_an_erasure_tells_the_company_and_keeps_that_delivery_without_the_citize
     set_status(app, world["proposal"], "disclosed", consent=True)
     with app.test_request_context():
         consultant = db.session.get(User, world["consultant"].id)
-        case.erase(db.session.get(Citizen, world["citizen"]), MARKER, "Borgerens anmodning", consultant, tmp_path)
+        case.erase(db.session.get(Citizen, world["citizen"]), MARKER, "Borgerens anmodning", consultant)
         db.session.commit()
     got = queued(app, world)
     assert set(got) == PLAIN
