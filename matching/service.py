@@ -5,6 +5,11 @@ profiles; `RelevanceScorer` and `ranking` score and explain them. When the backe
 or the searched index is missing or empty while the caller has profiles to match, the service
 ranks in process over the profiles the caller can supply and says so (`degraded=True` with a
 reason and a cause): never a silently empty list.
+
+Beside it: the backend filters a ranking searches with (``matching.conditions``), the index
+documents the indexer writes and the cache keys it keeps (``matching.documents``), and what
+the caller shares between rankings (``matching.shared``: the pair-score cache and the
+reduced-mode encoding budget).
 """
 
 from __future__ import annotations

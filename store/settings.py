@@ -29,8 +29,9 @@ MATCHING_POSTCODES         empty: the built-in postcode table (Hedensted and nei
 ========================== ==================================================================
 
 Both processes install the postcode table at start-up (:func:`install_postcodes`, called by
-:func:`load` and by the portal's configuration), so they compute the same coordinates; a file
-that cannot be used stops the start with the setting's name.
+:func:`load` and by the portal's configuration), so they compute the same coordinates (each
+profile carries its own, :func:`store.profiles.coordinates`); a file that cannot be used stops
+the start with the setting's name.
 
 ``PSEUDONYM_KEY`` is shared too, but as a secret it is read only where needed
 (:func:`pseudonym_key`): the environment, else (not in production) ``<instance>/pseudonym_key``.
