@@ -75,7 +75,7 @@ def test_a_repeat_while_the_first_runs_gets_409_and_creates_nothing(app, client,
         assert creating.wait(10)
         started = time.monotonic()
         second = client.post(PATH, json=OPENING, headers=headers)
-        assert time.monotonic() - started < 5  # answered at once, not after the first
+        assert time.monotonic() - started < 9  # the first is held up to 10 s: waiting for it would take longer
     finally:
         release.set()
         first.join(10)

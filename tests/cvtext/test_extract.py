@@ -171,7 +171,7 @@ def test_docx_of_half_a_million_empty_paragraphs_is_refused_quickly():
     started = time.monotonic()
     with pytest.raises(ExtractionError) as caught:
         extract_text(data, "cv.docx")
-    assert time.monotonic() - started < 3  # typically 0.5 s
+    assert time.monotonic() - started < 8  # typically 0.5 s; the 6.5 s walk plus the parse would be far longer
     assert caught.value.code == "too_many_paragraphs"
     assert "for mange afsnit" in caught.value.message_da
 
