@@ -3,7 +3,8 @@
 An answer to a request for access must hold the data itself, the purposes, the recipients and
 the retention, in plain language (art. 12). :func:`gather` collects, for one citizen:
 
-- the profile (with the case's earlier closings and VKs), the jobmål, every stored CV version
+- the profile (with the case's earlier closings and VKs, and the wage hours per month the case
+  system told of), the jobmål, every stored CV version
   (its text; the files go into the ZIP download), the skånehensyn;
 - every proposal: the decision and its reason, the company's answers (earlier ones too), the
   consents (text version, channel, given, deadline, withdrawn or replaced), what was shared
@@ -163,6 +164,9 @@ def _profile(citizen: Citizen, users: _Users) -> dict:
              "Årsag": CASE_CLOSE_REASONS.get(c.reason) if c.reason else None} for c in citizen.case_closures],
         "Tidligere virksomhedskonsulenter": [
             {"VK": users(c.vk_id) or "Ingen", "Til": c.replaced_at} for c in citizen.vk_changes],
+        # The case system's ordinary wage hours per month (0044): they count in the focus goal.
+        "Løntimer oplyst af fagsystemet (fx fra før Jobbro)": [
+            {"Måned (første dag)": h.month, "Timer": h.hours, "Indlæst": h.imported_at} for h in citizen.prior_wage_hours],
     }
 
 

@@ -11,7 +11,8 @@ The snapshot is laid out as arrays because the page evaluates every rule of
 citizen and placement in Python for each day cost ~20 ms of CPU per page, the same rules
 over columns well under 2 ms. At most eight statements load it (citizens with their first CV's
 date and their VK, the reopened closings, the earlier VKs, the days users were deactivated,
-placements, hours, contact with a company, openings), whatever the number of rows.
+placements, hours (Jobbro's and, in the same statement, the wage hours the case system told of:
+``prior_wage_hours``, migration 0044), contact with a company, openings), whatever the number of rows.
 
 A month not yet frozen is recomputed from these rows, so what can change after the month is kept
 as a dated history and read as of the day measured (review T 2): a case's closings
@@ -43,7 +44,8 @@ from ..dates import add_months, month_end  # noqa: F401 - callers import them he
 from matching.vocab import COMPANY_BASED_KINDS
 from store.clock import LOCAL
 from store.models import (CaseClosure, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
-                          Proposal, ProposalAnswer, ProposalDisclosure, User, UserDeactivation, VkChange)
+                          PriorWageHours, Proposal, ProposalAnswer, ProposalDisclosure, User, UserDeactivation,
+                          VkChange)
 from store.models.citizens import CV_FIRST_SAVED
 
 SCOPE_KINDS = ("all", "team", "mine")
@@ -183,6 +185,11 @@ class Facts:
     h_month: np.ndarray = field(default_factory=_empty_ints)
     h_hundredths: np.ndarray = field(default_factory=_empty_ints)
     h_start: np.ndarray = field(default_factory=_empty_ints)  # the placement's start day
+    # ordinary wage hours per citizen and month the case system told of (``prior_wage_hours``,
+    # the import's »Løntimer pr. måned«): at most one row per citizen and month
+    ph_citizen: np.ndarray = field(default_factory=_empty_ints)
+    ph_month: np.ndarray = field(default_factory=_empty_ints)
+    ph_hundredths: np.ndarray = field(default_factory=_empty_ints)
     # days a company dealt with the citizen (:data:`CONTACT_EVENTS`): the name shared with it
     # (each time), its answer on a proposal (each one), a job interview booked for that day
     a_citizen: np.ndarray = field(default_factory=_empty_ints)
@@ -291,16 +298,51 @@ class Facts:
         return marks[:-1]
 
     def hundredths_per_citizen(self, kinds: Collection[str], first_month: date, last_month: date,
-                               started_by: date | None = None) -> np.ndarray:
+                               started_by: date | None = None, with_prior: bool = False) -> np.ndarray:
         """Hours (hundredths) per citizen in placements of ``kinds``, months ``first_month``..``last_month``;
         with ``started_by``, only of placements started by that day: hours typed for a placement
-        that had not started then were not worked (review AR 1)."""
-        rows = (self.rows_in("h_kind", kinds) & (self.h_month >= first_month.toordinal())
-                & (self.h_month <= last_month.toordinal()))
+        that had not started then were not worked (review AR 1).
+
+        ``with_prior``: with the wage hours the case system told of (``ph_*``, migration 0044), a
+        month counted once: where the case system's figure for a citizen's month is larger than
+        the hours Jobbro counts for it, the month counts the case system's figure, else Jobbro's
+        (the larger of the two, never both: the two may be the same hours, e.g. a småjob found
+        through Jobbro and paid through eIndkomst)."""
+        first, last = first_month.toordinal(), last_month.toordinal()
+        rows = self.rows_in("h_kind", kinds) & (self.h_month >= first) & (self.h_month <= last)
         if started_by is not None:
             rows &= self.h_start <= started_by.toordinal()
         totals = np.zeros(self.n + 1, dtype=np.int64)
         np.add.at(totals, self.h_citizen[rows], self.h_hundredths[rows])
+        if with_prior:
+            prior = (self.ph_month >= first) & (self.ph_month <= last)
+            np.add.at(totals, self.ph_citizen[prior],
+                      self._prior_excess(self.h_citizen[rows], self.h_month[rows], self.h_hundredths[rows],
+                                         self.ph_citizen[prior], self.ph_month[prior], self.ph_hundredths[prior]))
+        return totals[:-1]
+
+    @staticmethod
+    def _prior_excess(citizens: np.ndarray, months: np.ndarray, hours: np.ndarray, prior_citizens: np.ndarray,
+                      prior_months: np.ndarray, prior_hours: np.ndarray) -> np.ndarray:
+        """Per case-system row, how far its month's figure exceeds the hours counted from Jobbro's
+        rows (``citizens``, ``months``, ``hours``) for the same citizen and month (0 if not)."""
+        if not hours.size:
+            return prior_hours
+        keys = citizens * 10_000_000 + months  # day ordinals stay below 10**7 (year 27,000)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        sums = np.zeros(unique.size, dtype=np.int64)
+        np.add.at(sums, inverse, hours)
+        wanted = prior_citizens * 10_000_000 + prior_months
+        at = np.minimum(np.searchsorted(unique, wanted), unique.size - 1)
+        counted = np.where(unique[at] == wanted, sums[at], 0)
+        return np.maximum(prior_hours - counted, 0)
+
+    def prior_hundredths(self, first_month: date, last_month: date) -> np.ndarray:
+        """Per citizen, the wage hours (hundredths) the case system told of for ``first_month``..``last_month``
+        (all of them, whether Jobbro has hours for the month or not)."""
+        rows = (self.ph_month >= first_month.toordinal()) & (self.ph_month <= last_month.toordinal())
+        totals = np.zeros(self.n + 1, dtype=np.int64)
+        np.add.at(totals, self.ph_citizen[rows], self.ph_hundredths[rows])
         return totals[:-1]
 
     def last_placement_end(self, kinds: Collection[str] | None, as_of: date) -> np.ndarray:
@@ -437,14 +479,28 @@ def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarr
                 p_start=_ordinals(start), p_end=_ordinals(end), p_end_reason=_texts(reason))
 
 
+# The kind of a row of ``prior_wage_hours`` in the hours statement (no placement kind is empty).
+_PRIOR = ""
+
+
 def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
     # A cancelled placement's hours are not loaded, as the placement is not (it never happened).
-    citizen, kind, month, hours, start = _columns(session.execute(
-        sa.select(Placement.citizen_id, _plain(Placement.kind), HoursLog.month, HoursLog.hours, Placement.start_date)
-        .join(Placement, HoursLog.placement_id == Placement.id)
-        .where(_scoped(Placement.citizen_id, scope), Placement.not_cancelled())).all(), 5)
-    return dict(h_citizen=at(citizen), h_kind=_texts(kind), h_month=_ordinals(month),
-                h_hundredths=_ints([hundredths(h) for h in hours]), h_start=_ordinals(start))
+    # The case system's wage hours come in the same statement (kind ""), so the snapshot's
+    # statements stay eight.
+    logged = (sa.select(Placement.citizen_id, _plain(Placement.kind), HoursLog.month, HoursLog.hours,
+                        Placement.start_date)
+              .join(Placement, HoursLog.placement_id == Placement.id)
+              .where(_scoped(Placement.citizen_id, scope), Placement.not_cancelled()))
+    prior = sa.select(PriorWageHours.citizen_id, sa.literal(_PRIOR, sa.String()), PriorWageHours.month,
+                      PriorWageHours.hours, PriorWageHours.month).where(_scoped(PriorWageHours.citizen_id, scope))
+    rows = session.execute(sa.union_all(logged, prior)).all()
+    citizen, kind, month, hours, start = _columns(rows, 5)
+    told = np.array([k == _PRIOR for k in kind], dtype=bool)
+    citizens, kinds, months = at(citizen), _texts(kind), _ordinals(month)
+    amounts, starts = _ints([hundredths(h) for h in hours]), _ordinals(start)
+    return dict(h_citizen=citizens[~told], h_kind=kinds[~told], h_month=months[~told],
+                h_hundredths=amounts[~told], h_start=starts[~told],
+                ph_citizen=citizens[told], ph_month=months[told], ph_hundredths=amounts[told])
 
 
 # What counts as contact with a company about the citizen (the active share, review F 9): the

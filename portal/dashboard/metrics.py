@@ -141,7 +141,9 @@ FOCUS_DEFINITION = (
     "sygemeldte). Opfyldt, hvis borgeren inden for de seneste 12 måneder har haft mindst ét "
     "virksomhedsrettet forløb (virksomhedspraktik eller løntilskud, som helt eller delvist ligger "
     "i perioden) eller mindst 100 ordinære løntimer (registrerede timer i småjob, ordinært job "
-    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). Det seneste virksomhedsrettede forløb, "
+    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende, inkl. timer, fagsystemet har oplyst fra "
+    "før Jobbro; for en måned med timer både i Jobbro og fra fagsystemet tæller det højeste tal, aldrig begge). "
+    "Det seneste virksomhedsrettede forløb, "
     "fagsystemet kender fra før Jobbro (borgerens »Seneste virksomhedsrettede forløb«), tæller, når dets "
     "slutdato ligger i perioden. " + WINDOW_SENTENCE + "Mål: mindst 70 %.")
 
@@ -183,7 +185,8 @@ def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarra
     # the portal's placements, and the last one the case system knows (review BG 2)
     placed = facts.citizens_marked(facts.p_citizen[placements]) | facts.prior_placed(first, as_of)
     # Only placements started by ``as_of``, as ``placed``: hours typed before the start were not worked.
-    hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of), started_by=as_of)
+    # With the case system's wage hours (0044): a month counts the larger of its two figures, never both.
+    hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of), started_by=as_of, with_prior=True)
     return population, placed, hours
 
 

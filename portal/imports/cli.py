@@ -1,4 +1,5 @@
-"""``flask --app portal import citizens FILE [--cvs ZIP] [--dry-run]`` and ``import openings FILE``."""
+"""``flask --app portal import citizens FILE [--cvs ZIP] [--dry-run]``, ``import openings FILE`` and
+``import wage-hours FILE`` (ordinary wage hours per citizen and month, :mod:`.wage_hours`)."""
 from __future__ import annotations
 
 import json
@@ -15,11 +16,12 @@ from store.models import Team, User
 from store.models.citizens import external_id_key as folded
 from .lookalikes import LOOKALIKE_CHOICES
 from .runner import STATUS_LABELS, Report, run_import
+from .wage_hours import run_wage_hours
 
 
 @click.group("import")
 def import_group() -> None:
-    """Bulk import of citizens or openings from CSV/XLSX (see README "Bulk import and exports")."""
+    """Bulk import of citizens, openings or wage hours from CSV/XLSX (see README "Bulk import and exports")."""
 
 
 def _actor(email: str | None) -> User | None:
@@ -50,10 +52,14 @@ def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | Non
     with path.open("rb") as source:
         zip_file = cvs.open("rb") if cvs else None
         try:
-            report = run_import(kind, source, path.name, actor=actor, dry_run=dry_run, cvs=zip_file,
-                                cv_folder=current_app.config["UPLOAD_FOLDER"], progress=bar.update,
-                                lookalikes=lookalikes, team_id=team_id,
-                                on_total=lambda n: setattr(bar, "total", n))
+            if kind == "wage_hours":
+                report = run_wage_hours(source, path.name, actor=actor, dry_run=dry_run, progress=bar.update,
+                                        on_total=lambda n: setattr(bar, "total", n))
+            else:
+                report = run_import(kind, source, path.name, actor=actor, dry_run=dry_run, cvs=zip_file,
+                                    cv_folder=current_app.config["UPLOAD_FOLDER"], progress=bar.update,
+                                    lookalikes=lookalikes, team_id=team_id,
+                                    on_total=lambda n: setattr(bar, "total", n))
         finally:
             bar.close()
             if zip_file:
@@ -137,3 +143,14 @@ def import_citizens(file: Path, cvs: Path | None, dry_run: bool, user: str | Non
 def import_openings(file: Path, dry_run: bool, user: str | None, as_json: bool) -> None:
     """Create or update the job centre's campaign openings by CVR/name and external id."""
     _run("openings", file, None, dry_run, user, as_json)
+
+
+@import_group.command("wage-hours")
+@click.argument("file", type=_FILE)
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.option("--user", help="E-mail of the administrator or consultant the audit log names.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+@with_appcontext
+def import_wage_hours(file: Path, dry_run: bool, user: str | None, as_json: bool) -> None:
+    """Set citizens' ordinary wage hours per month known to the case system (a month again replaces it)."""
+    _run("wage_hours", file, None, dry_run, user, as_json)

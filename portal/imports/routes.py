@@ -30,6 +30,7 @@ from .forms import ImportForm
 from .openings import COLUMNS as OPENING_COLUMNS
 from .runner import KINDS, MAX_ROWS, NO_TEAM_WARNING, STATUS_LABELS, run_import
 from .template import render_template_xlsx
+from .wage_hours import COLUMNS as WAGE_HOUR_COLUMNS, run_wage_hours
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # The page imports within the request (gunicorn's timeout is 60 s); larger files go to the CLI.
@@ -62,6 +63,7 @@ def _page(form: ImportForm | None = None, report=None, status: int = 200, error:
         forms[form.kind] = form
     return render_template("imports/index.html", forms=forms, report=report, error=error,
                            citizen_columns=CITIZEN_COLUMNS, opening_columns=OPENING_COLUMNS,
+                           wage_hour_columns=WAGE_HOUR_COLUMNS,
                            status_labels=STATUS_LABELS, no_team_warning=NO_TEAM_WARNING, max_mb=_max_bytes() // (1024 * 1024),
                            max_rows=format_number(_web_max_rows())), status
 
@@ -100,17 +102,27 @@ def upload():
         return _page(form, status=400)
     upload_file = form.file.data
     cvs = form.cvs.data if kind == "citizens" and form.cvs.data and form.cvs.data.filename else None
+    too_many = (f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
+                f"upload her på siden. Brug kommandoen »flask --app portal import {_command(kind)} "
+                f"FIL« på serveren (op til {format_number(MAX_ROWS)} rækker), eller del filen op.")
+    if kind == "wage_hours":
+        report = run_wage_hours(upload_file.stream, _shown_name(upload_file.filename),
+                                actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
+                                max_rows=_web_max_rows(), too_many=too_many)
+        return _page(form, report, status=422 if report.file_problems else 200)
     report = run_import(kind, upload_file.stream, _shown_name(upload_file.filename),
                         actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
                         cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
                         lookalikes=form.lookalikes.data if kind == "citizens" else "refuse",
                         # 0: »intet team« chosen; not sent: the runner's default, the user's team
                         team_id=form.team.data if kind == "citizens" and form.team.raw_data else None,
-                        max_rows=_web_max_rows(), too_many=(
-                            f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
-                            f"upload her på siden. Brug kommandoen »flask --app portal import {kind} "
-                            f"FIL« på serveren (op til {format_number(MAX_ROWS)} rækker), eller del filen op."))
+                        max_rows=_web_max_rows(), too_many=too_many)
     return _page(form, report, status=422 if report.file_problems else 200)
+
+
+def _command(kind: str) -> str:
+    """The CLI's sub-command for ``kind`` (portal.imports.cli)."""
+    return "wage-hours" if kind == "wage_hours" else kind
 
 
 def _shown_name(filename: str | None) -> str:

@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 200_000
 MAX_LISTED = 1_000
 BATCH_SIZE = 500
-KINDS = {"citizens": "borgere", "openings": "opslag"}
+# The kinds of file, with the word of their template's name; »loentimer«: :mod:`.wage_hours`
+# (its own runner, reusing this module's report, batches and audit).
+KINDS = {"citizens": "borgere", "openings": "opslag", "wage_hours": "loentimer"}
 STATUS_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "Uændret", "refused": "Afvist"}
 # A citizen the file created without a VK, on no team (review AV 1).
 NO_TEAM_WARNING = ("Borgeren har hverken virksomhedskonsulent eller team og står derfor ikke på nogen "

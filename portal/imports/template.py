@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ..exports import text_cells
-from . import citizens, openings
+from . import citizens, openings, wage_hours
 
 EXAMPLES = {
     "citizens": {"external_id": "SAG-10001", "name": "Anna Hansen", "benefit_group": "Kontanthjælp",
@@ -20,11 +21,14 @@ EXAMPLES = {
                  "requirements": "", "hours_min": 5, "hours_max": 10, "postcode": "8722", "start_date": None,
                  "duration_weeks": None, "required_licences": "", "required_languages": "dansk",
                  "accommodations": "Fleksibel mødetid", "capacity": 1, "status": "Kladde"},
+    # The month is text (»2026-03«), so Excel does not turn it into a date or a number.
+    "wage_hours": {"external_id": "SAG-10001", "month": None, "hours": "37,5", "kind": "Småjob"},
 }
+SHEET_TITLES = {"citizens": "Borgere", "openings": "Opslag", "wage_hours": "Løntimer"}
 
 
 def columns_for(kind: str):
-    return citizens.COLUMNS if kind == "citizens" else openings.COLUMNS
+    return {"citizens": citizens.COLUMNS, "wage_hours": wage_hours.COLUMNS}.get(kind, openings.COLUMNS)
 
 
 def render_template_xlsx(kind: str, today) -> bytes:
@@ -34,9 +38,11 @@ def render_template_xlsx(kind: str, today) -> bytes:
     for key in ("case_start", "start_date"):
         if key in example:
             example[key] = today
+    if "month" in example:  # last month: a month whose hours are known
+        example["month"] = f"{(today.replace(day=1) - timedelta(days=1)):%Y-%m}"
     book = Workbook()
     sheet = book.active
-    sheet.title = "Borgere" if kind == "citizens" else "Opslag"
+    sheet.title = SHEET_TITLES[kind]
     sheet.append([c.label for c in columns])
     sheet.append([example.get(c.key) for c in columns])
     text_cells(sheet[2])  # text as it is, never a formula (and no apostrophe shown)

@@ -13,6 +13,7 @@ from .jobs import JobRun
 from .openings import EligibilityRule, EligibilityVersion, Opening, OpeningNoneSuitable
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
+from .prior_hours import PriorWageHours
 from .proposals import Consent, Proposal, ProposalAnswer, ProposalDisclosure
 from .sessions import UserSession
 from .snapshots import FigureSnapshot
@@ -23,6 +24,6 @@ __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
     "AuditEvent", "AuditRetentionWindow", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "DeploymentFact", "EligibilityRule", "EligibilityVersion",
     "EmbeddingCacheEntry", "HeldForm", "HotlineDuty", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
-    "JobGoal", "JobRun", "MailMessage", "Notification", "LoginAttempt", "Opening", "OpeningNoneSuitable", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
+    "JobGoal", "JobRun", "MailMessage", "Notification", "LoginAttempt", "Opening", "OpeningNoneSuitable", "OutboxEvent", "Placement", "PlacementEvent", "PriorWageHours", "Proposal", "Team", "User", "UserSession",
     "SuccessStory", "FigureSnapshot", "ProposalAnswer", "ProposalDisclosure", "UserDeactivation", "VkChange",
 ]

@@ -260,8 +260,8 @@ _ACTION_ARG = {"record": 0, "record_now": 0, "record_in": 1, "_case_changed": 1,
                "_finish": 1, "_Kind": 1, "_log_reading": 0}
 # Actions built from a variable, as the code builds them.
 _BUILT = {"proposal_{status}": ("proposal_approved", "proposal_rejected"),
-          "import_{kind}": ("import_citizens", "import_openings", "import_citizens_dry_run",
-                            "import_openings_dry_run")}
+          "import_{kind}": ("import_citizens", "import_openings", "import_wage_hours", "import_citizens_dry_run",
+                            "import_openings_dry_run", "import_wage_hours_dry_run")}
 
 
 def _strings(node: ast.AST) -> list[str]:
