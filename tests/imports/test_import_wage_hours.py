@@ -145,6 +145,7 @@ def test_the_page_imports_wage_hours_and_offers_the_template(app, client, auth, 
     auth.login(admin.email)
     page = client.get("/admin/import/").get_data(as_text=True)
     assert "Løntimer fra fagsystemet" in page and 'data-testid="template-wage_hours"' in page
+    assert "<h1>Import af borgere, opslag og løntimer</h1>" in page
 
     def post(mode: str):
         data = csv_bytes([["SAG-1", "03.2026", "37,5", "Småjob"], ["SAG-2", "2026-02", "abc", ""]], header=HEADER)
