@@ -2,7 +2,7 @@
 
 The explanation is one JSON value: the facts the decision was made on (the ranking's, stored
 by :func:`portal.candidates.service.record_decision`), and the marks later steps set beside
-them: a kept interview (:data:`portal.interviews.service.KEPT`), a hold after a change of the
+them: a kept interview (:data:`portal.interviews.keeping.KEPT`), a hold after a change of the
 opening's requirements (:data:`portal.proposals_hold.MARK`, :mod:`portal.openings.requirements`),
 an end while on hold (:data:`portal.proposals_hold.ENDED_ON_HOLD`,
 :mod:`portal.candidates.opening_done`), and on the demo's seeded proposals the matcher's facts
@@ -12,7 +12,7 @@ it back after another step had written its own mark, dropped that mark: the last
 So every step that writes the explanation back from what it read reads it under the row's lock,
 and decides its change on the explanation as it is then:
 
-- the interview steps and ending a proposal take :func:`portal.interviews.service.lock` before
+- the interview steps and ending a proposal take :func:`portal.interviews.common.lock` before
   they read anything;
 - a step that reads many proposals first (the candidates of an opening, a batch of seeded
   proposals) takes :func:`lock` just before it writes.
@@ -38,7 +38,7 @@ def lock(session: Session, proposals: Iterable[Proposal]) -> set[int]:
 
     On PostgreSQL the rows are locked with ``SELECT ... FOR UPDATE`` in id order, so two steps
     locking overlapping sets never deadlock; a step that already holds one (a kept interview:
-    :func:`portal.interviews.service.lock`) is waited for. SQLite ignores ``FOR UPDATE``: a
+    :func:`portal.interviews.common.lock`) is waited for. SQLite ignores ``FOR UPDATE``: a
     no-op write first takes the database's write lock (as the interview lock does), so no
     other writer commits between this read and the caller's write. The caller's pending
     changes are flushed before the read, so none are lost. Taking it again in the same

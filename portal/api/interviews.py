@@ -2,8 +2,8 @@
 interview, report the outcome after it (review AS 3: the web could, the API could not).
 
 Thin: each endpoint is the web's own step (:mod:`portal.interviews.routes`) on the same
-service function (:func:`portal.interviews.service.offer`, :func:`~portal.interviews.service.move`,
-:func:`~portal.interviews.service.report_outcome`), with the web form's validation
+service function (:func:`portal.interviews.booking.offer`, :func:`~portal.interviews.booking.move`,
+:func:`~portal.interviews.answers.report_outcome`), with the web form's validation
 (:class:`portal.interviews.forms.OfferForm`, :class:`~portal.interviews.forms.OutcomeForm`) as a
 422 per field and the service's refusal of the step as a 409. Access is the web's: a company
 acts on its own opening's shown candidates, the job centre's consultants and administrators on
@@ -23,7 +23,10 @@ from store.models import Proposal
 
 from .. import proposals as rules
 from ..extensions import db
-from ..interviews import service as interviews
+from ..interviews import answers, booking
+from ..interviews.common import InterviewError
+from ..interviews.queries import OUTCOME_LABELS
+from ..interviews.slots import DAY_ENDS, DAY_STARTS, MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, Slot, check_slots
 from ..interviews.forms import OfferForm, OutcomeForm
 from . import common, forms, guard, problems
 from .proposals import GONE_WRITE_HELP, ProposalOut, interview_of, proposal_view, shown_proposal
@@ -37,13 +40,13 @@ guard.replay_by_reading(bp, "api_proposals.get_proposal", "proposal_id")
 # and the job centre's consultants and administrators. An integration's key is no person's and
 # has no place in a meeting.
 BOOKERS = ("company", "consultant", "admin")
-TIMES_HELP = (f"1-{interviews.MAX_SLOTS} starttidspunkter med tidszone (RFC 3339, fx 2026-12-10T10:00:00+01:00), "
+TIMES_HELP = (f"1-{MAX_SLOTS} starttidspunkter med tidszone (RFC 3339, fx 2026-12-10T10:00:00+01:00), "
               "i hele minutter, frem i tiden og mellem kl. "
-              f"{interviews.DAY_STARTS:%H.%M} og {interviews.DAY_ENDS:%H.%M} dansk tid (med varigheden). "
+              f"{DAY_STARTS:%H.%M} og {DAY_ENDS:%H.%M} dansk tid (med varigheden). "
               "Den anden part vælger en af dem.")
 # The web form's fields by the names this API gives them (forms.validated's errors).
-OFFER_NAMES = {**{f"date{n}": "times" for n in range(1, interviews.MAX_SLOTS + 1)},
-               **{f"time{n}": "times" for n in range(1, interviews.MAX_SLOTS + 1)},
+OFFER_NAMES = {**{f"date{n}": "times" for n in range(1, MAX_SLOTS + 1)},
+               **{f"time{n}": "times" for n in range(1, MAX_SLOTS + 1)},
                "duration": "duration_minutes"}
 
 
@@ -54,27 +57,27 @@ def bookers_only() -> None:
 
 class TimesIn(ma.Schema):
     times = ma.fields.List(ma.fields.AwareDateTime(), required=True,
-                           validate=ma.validate.Length(min=1, max=interviews.MAX_SLOTS,
-                                                       error=f"Foreslå mellem 1 og {interviews.MAX_SLOTS} tider."),
+                           validate=ma.validate.Length(min=1, max=MAX_SLOTS,
+                                                       error=f"Foreslå mellem 1 og {MAX_SLOTS} tider."),
                            metadata={"description": TIMES_HELP})
     duration_minutes = common.Integer(load_default=60, metadata={
-        "description": f"Samtalens længde i minutter ({interviews.MIN_MINUTES}-{interviews.MAX_MINUTES}); "
+        "description": f"Samtalens længde i minutter ({MIN_MINUTES}-{MAX_MINUTES}); "
                        "samme for alle tiderne. Standard 60."})
     location = ma.fields.String(required=True, metadata={
-        "description": f"Stedet for samtalen (højst {interviews.MAX_LOCATION} tegn)."})
+        "description": f"Stedet for samtalen (højst {MAX_LOCATION} tegn)."})
 
 
 class OutcomeIn(ma.Schema):
-    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(list(interviews.OUTCOME_LABELS)),
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(list(OUTCOME_LABELS)),
                                metadata={"description": "hired (ansat) eller declined (ikke ansat)."})
     reason = ma.fields.String(load_default="", metadata={
         "description": f"Hvorfor kandidaten ikke blev ansat: skal udfyldes ved declined (højst "
                        f"{rules.MAX_NOTE_LENGTH} tegn)."})
 
 
-def _slots(body: dict) -> list[interviews.Slot]:
+def _slots(body: dict) -> list[Slot]:
     """The times as the web's form reads them (Danish local date and clock time), validated by
-    that form and then by the service's own slot rules (:func:`portal.interviews.service.check_slots`).
+    that form and then by the service's own slot rules (:func:`portal.interviews.slots.check_slots`).
 
     :raise 422: (problem) at ``times``, ``duration_minutes`` or ``location``, with the web's messages.
     """
@@ -86,8 +89,8 @@ def _slots(body: dict) -> list[interviews.Slot]:
         values[f"date{n}"], values[f"time{n}"] = moment.date().isoformat(), moment.strftime("%H:%M")
     form = forms.validated(OfferForm, values, api_names=OFFER_NAMES)
     try:
-        return interviews.check_slots(form.slots())
-    except interviews.InterviewError as err:  # e.g. the same time twice
+        return check_slots(form.slots())
+    except InterviewError as err:  # e.g. the same time twice
         problems.abort(422, errors={"times": [str(err)]})
 
 
@@ -96,7 +99,7 @@ def _step(action) -> None:
     the step is refused now; nothing is written."""
     try:
         action()
-    except (interviews.InterviewError, rules.TransitionError) as err:
+    except (InterviewError, rules.TransitionError) as err:
         db.session.rollback()
         problems.abort(409, str(err))
 
@@ -119,7 +122,7 @@ def offer_interview(body, proposal_id: int):
     tilbage; den anden part får besked. Virksomheden: kun når navnet er delt med jer."""
     proposal = shown_proposal(proposal_id)
     slots = _slots(body)
-    _step(lambda: interviews.offer(proposal, current_user, slots))
+    _step(lambda: booking.offer(proposal, current_user, slots))
     return proposal_view(_fresh(proposal))
 
 
@@ -140,7 +143,7 @@ def move_interview(body, proposal_id: int, interview_id: int):
     proposal = shown_proposal(proposal_id)
     interview = interview_of(proposal, interview_id)
     slots = _slots(body)
-    _step(lambda: interviews.move(interview, current_user, slots))
+    _step(lambda: booking.move(interview, current_user, slots))
     return proposal_view(_fresh(proposal))
 
 
@@ -162,11 +165,11 @@ def report_outcome(body, proposal_id: int):
     proposal = shown_proposal(proposal_id)
     form = forms.validated(OutcomeForm, {"outcome": body["outcome"], "reason": body.get("reason") or ""})
     try:
-        interviews.report_outcome(proposal, current_user, form.outcome.data, form.reason.data or "")
-    except interviews.ReasonNeeded as err:  # the service's rule, should the form ever let it through
+        answers.report_outcome(proposal, current_user, form.outcome.data, form.reason.data or "")
+    except answers.ReasonNeeded as err:  # the service's rule, should the form ever let it through
         db.session.rollback()
         problems.abort(422, str(err), errors={"reason": [str(err)]})
-    except (interviews.InterviewError, rules.TransitionError) as err:
+    except (InterviewError, rules.TransitionError) as err:
         db.session.rollback()
         problems.abort(409, str(err))
     return proposal_view(_fresh(proposal))

@@ -26,7 +26,8 @@ from store.models.vocab import COMPANY_RESPONSES, INTERVIEW_STATUSES, PROPOSAL_S
 from .. import audit
 from .. import proposals as rules
 from ..extensions import db
-from ..interviews import service as interviews
+from ..interviews import answers, booking, queries
+from ..interviews.common import InterviewError, SIDES, spoken_time
 from ..interviews.access import NoLongerCurrent, load_proposal
 from .. import proposals_hold
 from ..openings import service as openings
@@ -94,7 +95,7 @@ class InterviewOut(ma.Schema):
     starts_at = ma.fields.AwareDateTime(required=True)
     duration_minutes = ma.fields.Integer()
     location = ma.fields.String()
-    offered_by = ma.fields.String(metadata={"enum": list(interviews.SIDES)})
+    offered_by = ma.fields.String(metadata={"enum": list(SIDES)})
     status = ma.fields.String(metadata={"enum": list(INTERVIEW_STATUSES)})
 
 
@@ -143,7 +144,7 @@ class AnswerIn(ma.Schema):
     response = ma.fields.String(required=True, validate=ma.validate.OneOf(list(COMPANY_RESPONSES)))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=rules.MAX_NOTE_LENGTH))
     booked_interview = ma.fields.String(load_default=None, allow_none=True,
-                                        validate=ma.validate.OneOf(interviews.BOOKING_CHOICES),
+                                        validate=ma.validate.OneOf(answers.BOOKING_CHOICES),
                                         metadata={"description": BOOKED_INTERVIEW_HELP})
 
 
@@ -167,7 +168,7 @@ def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None =
     if shared.name is None:
         items = []
     else:
-        items = rows if rows is not None else interviews.interviews(proposal)
+        items = rows if rows is not None else queries.interviews(proposal)
     return {"id": proposal.id, "opening_id": proposal.opening_id,
             "status": ON_HOLD if shared.on_hold else shared.status,
             "pseudonym": shared.pseudonym, "name": shared.name,  # no band (SIMILARITY_BAND_HELP)
@@ -193,7 +194,7 @@ def _view(proposal: Proposal, rows: list[Interview] | None = None, audited: bool
             "response_note": proposal.company_response_note or "",
             "shared_goal": proposal.shared_goal or "", "hours_available": proposal.citizen.hours_available,
             "disclosed_until": _disclosed_until(proposal) if rules.identity_released(proposal) else None,
-            "interviews": rows if rows is not None else interviews.interviews(proposal)}
+            "interviews": rows if rows is not None else queries.interviews(proposal)}
 
 
 def _band(proposal: Proposal) -> str:
@@ -223,14 +224,14 @@ def _page_views(items: list[Proposal]) -> list[dict]:
     if current_user.role == "company":
         gone = {p.id for p in items if p.status not in rules.VISIBLE_TO_COMPANY}  # only in a delta
         live = [p for p in items if p.id not in gone]
-        rows = interviews.interviews_by_proposal([p.id for p in live])
+        rows = queries.interviews_by_proposal([p.id for p in live])
         on_hold = proposals_hold.held(live)
         shared = {p.id: openings.shared_candidate(p, held=p.id in on_hold) for p in live}
         audit.record_many_now([{"action": "identity_viewed", "citizen_id": p.citizen_id,
                                 "opening_id": p.opening_id, "purpose": "api: shared candidate"}
                                for p in live if shared[p.id].name is not None])
         return [tombstone(p) if p.id in gone else company_view(p, shared[p.id], rows[p.id]) for p in items]
-    rows = interviews.interviews_by_proposal([p.id for p in items])
+    rows = queries.interviews_by_proposal([p.id for p in items])
     audit.record_many_now([{"action": "proposal_viewed", "citizen_id": p.citizen_id,
                             "opening_id": p.opening_id, "purpose": "api"} for p in items])
     return [_view(p, rows[p.id], audited=True) for p in items]
@@ -361,15 +362,15 @@ def answer_proposal(body, proposal_id: int):
     # anything is asked about an interview ahead; the service refuses the same (review AO 1).
     forms.validated(ResponseForm, {"response": body["response"], "note": body.get("note") or ""})
     try:
-        interviews.answer(proposal, current_user, body["response"], body.get("note") or "",
+        answers.answer(proposal, current_user, body["response"], body.get("note") or "",
                           booked_interview=body.get("booked_interview"))
-    except interviews.BookingChoiceNeeded as err:
+    except answers.BookingChoiceNeeded as err:
         db.session.rollback()
         problems.abort(409, _choice_missing(err.interview))
-    except interviews.ReasonNeeded as err:  # "declined" after the held interview: the outcome's reason
+    except answers.ReasonNeeded as err:  # "declined" after the held interview: the outcome's reason
         db.session.rollback()
         problems.abort(422, str(err), errors={"note": [str(err)]})
-    except (rules.TransitionError, interviews.InterviewError) as err:
+    except (rules.TransitionError, InterviewError) as err:
         db.session.rollback()
         problems.abort(409, str(err))
     return company_view(proposal)
@@ -377,7 +378,7 @@ def answer_proposal(body, proposal_id: int):
 
 def _choice_missing(interview: Interview) -> str:
     """The 409's detail when an answer would end a booking and no choice was sent."""
-    return (f"Der er aftalt en samtale {interviews.spoken_time(interview.starts_at)} (id {interview.id}). "
+    return (f"Der er aftalt en samtale {spoken_time(interview.starts_at)} (id {interview.id}). "
             "Send booked_interview: \"cancel\" for at aflyse den eller \"keep\" for at lade den stå. "
             "Svaret er ikke gemt.")
 
@@ -391,7 +392,7 @@ def _choice_missing(interview: Interview) -> str:
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
     proposal = shown_proposal(proposal_id)
-    _step(interviews.book, interview_of(proposal, interview_id))
+    _step(booking.book, interview_of(proposal, interview_id))
     return company_view(proposal)
 
 
@@ -412,7 +413,7 @@ def cancel_interview(proposal_id: int, interview_id: int):
     (409). Det kan ikke fortrydes: skal I mødes alligevel, så foreslå nye tider
     (POST /proposals/{id}/interviews)."""
     proposal = shown_proposal(proposal_id)
-    _step(interviews.cancel, interview_of(proposal, interview_id))
+    _step(booking.cancel, interview_of(proposal, interview_id))
     return company_view(proposal)
 
 
@@ -429,7 +430,7 @@ def _step(action, interview: Interview) -> None:
     the service's Danish reason) when the step is refused; nothing is written."""
     try:
         action(interview, current_user)
-    except interviews.InterviewError as err:
+    except InterviewError as err:
         db.session.rollback()
         problems.abort(409, str(err))
 

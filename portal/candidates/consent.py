@@ -29,7 +29,7 @@ from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
 from ..formutil import DATE_MISSING, DanishDateField, DanishForm, Required, choices, keep_form, kept_form
-from ..interviews import service as interview_service
+from ..interviews.queries import future_interviews
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
@@ -167,7 +167,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         renews_consent=proposals.renews_consent(item) and not (placements and all(p.end_reason for p in placements)),
         placements=placements, listed_placements=listed, today=clock.today(), renewal_due=_renewal_due(item),
         renewed=service.renewed(item),
-        withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
+        withdraw_cancels=future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         can_end_with_opening=opening_done.endable(item), sharing_refused=proposals.sharing_refusal(item),
         hold=opening_done.hold(item), ended_on_hold=opening_done.ended_on_hold(item),
         status_label=opening_done.status_label(item),

@@ -42,7 +42,10 @@ import sqlalchemy as sa
 
 from .. import proposals
 from ..extensions import db
-from ..interviews import service as interviews
+from ..interviews.booking import cancel
+from ..interviews.common import lock, spoken_time
+from ..interviews.notices import calendar
+from ..interviews.queries import future_interviews, in_calendars
 from .. import proposals_hold
 from ..notifications import candidate_news
 from ..webhooks import events as webhook_events
@@ -144,19 +147,19 @@ def end_all(opening: Opening, user: User, today: date | None = None, now: dateti
 
 
 def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> Cancelled:
-    interviews.lock(proposal)  # the times ahead as they are now: none chosen behind the ending (review AF 2)
+    lock(proposal)  # the times ahead as they are now: none chosen behind the ending (review AF 2)
     if not endable(proposal):
         if proposals.placement_started(proposal):
             raise proposals.TransitionError("Borgeren har et forløb i opslaget; det følges op på forløbets side.")
         proposals.end_with_opening(proposal, user, today)  # raises the state machine's own message
     tell = proposal.status in proposals.VISIBLE_TO_COMPANY and not proposals.company_declined(proposal)
     held = proposal.opening.status not in proposals.OPENING_DONE  # endable: so on hold
-    ahead = interviews.future_interviews(proposal, now)
+    ahead = future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))
     told_once = tell and held  # the company's one notice says both (_tell_company)
     for interview in ahead:  # while the name is still released
-        interviews.cancel(interview, user, commit=False, require_release=False, tell_company=not told_once)
+        cancel(interview, user, commit=False, require_release=False, tell_company=not told_once)
     proposals.end_with_opening(proposal, user, today, held=held)
     # A new dict: the JSON column sees the change. Merged into the explanation as read under
     # the lock taken above, so a mark another step wrote is kept (portal.explanations).
@@ -165,7 +168,7 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
     if tell:
         webhook_events.proposal_ended(db.session, proposal)
         if held:
-            _tell_company(proposal, next((i for i in ahead if interviews.in_calendars(i)), None))
+            _tell_company(proposal, next((i for i in ahead if in_calendars(i)), None))
     return cancelled
 
 
@@ -174,10 +177,10 @@ def _tell_company(proposal: Proposal, interview: Interview | None) -> None:
     name shown) is no longer aktuel; the caller commits.
 
     ``interview``: the booked interview the ending cancelled. The same notice says so and its
-    mail carries the calendar CANCEL (:func:`portal.interviews.service.cancel` then told only
+    mail carries the calendar CANCEL (:func:`portal.interviews.booking.cancel` then told only
     the job centre's side): one step, one notice per company user (review AE 8)."""
     candidate_news.announce_ended(
         proposal, name_was_shown=False,
         key=f"candidate_ended:held:{proposal.id}:{candidate_news.decision_key(proposal)}",
-        interview=interviews.spoken_time(interview.starts_at) if interview is not None else None,
-        ics=interviews.calendar(interview, "CANCEL") if interview is not None else None)
+        interview=spoken_time(interview.starts_at) if interview is not None else None,
+        ics=calendar(interview, "CANCEL") if interview is not None else None)

@@ -20,7 +20,9 @@ from datetime import datetime
 
 from .. import proposals
 from ..citizens import recipients
-from ..interviews import service as interviews
+from ..interviews.booking import cancel
+from ..interviews.common import spoken_time
+from ..interviews.queries import future_interviews
 from store.models import Proposal, User
 
 
@@ -34,7 +36,7 @@ class Cancelled:
 
     def message(self) -> str:
         """What the consultant is told ("" when nothing was cancelled), starting with a space."""
-        parts = [f" Den aftalte samtale {interviews.spoken_time(start)} er aflyst, og virksomheden har "
+        parts = [f" Den aftalte samtale {spoken_time(start)} er aflyst, og virksomheden har "
                  "fået en kalenderaflysning (uden begrundelse)." for start in self.booked]
         if self.offered:
             parts.append(" De foreslåede samtaletider er trukket tilbage.")
@@ -58,11 +60,11 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
     # Before reading who has the name: a disclosure committed meanwhile refuses this step,
     # which would otherwise not tell the company that just got the name.
     proposals.lock(proposal, "withdrawn")
-    ahead = interviews.future_interviews(proposal, now)
+    ahead = future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))
     for interview in ahead:
-        interviews.cancel(interview, user, commit=False, require_release=False)
+        cancel(interview, user, commit=False, require_release=False)
     recipients.tell(proposal.citizen, "withdrawn", only=proposal)  # who has the name until now
     proposals.withdraw(proposal, user)  # commits the cancellations with the withdrawal
     return cancelled

@@ -22,7 +22,10 @@ import sqlalchemy as sa
 
 from .. import name_order, proposals
 from ..extensions import db
-from ..interviews import service as interviews
+from ..interviews.booking import cancel
+from ..interviews.common import spoken_time
+from ..interviews.notices import calendar
+from ..interviews.queries import future_interviews, in_calendars
 from ..notifications import candidate_news
 from ..webhooks import events as webhook_events
 from store import clock
@@ -139,13 +142,13 @@ def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
     for proposal in live_proposals(citizen.id):
         item = _item(proposal)
         name_was_shown = proposals.identity_released(proposal)  # before the ending hides it
-        ahead = interviews.future_interviews(proposal, now)
+        ahead = future_interviews(proposal, now)
         for interview in ahead:  # while the name is still released
             # a told company's one notice says both (_tell_company), as a held ending's does
-            interviews.cancel(interview, user, commit=False, require_release=False, tell_company=not item.told)
+            cancel(interview, user, commit=False, require_release=False, tell_company=not item.told)
         proposals.end(proposal, user, closed_on)
         if item.told:
-            _tell_company(proposal, name_was_shown, next((i for i in ahead if interviews.in_calendars(i)), None))
+            _tell_company(proposal, name_was_shown, next((i for i in ahead if in_calendars(i)), None))
         done.append(item)
     return EndingPreview(tuple(done))
 
@@ -156,11 +159,11 @@ def _tell_company(proposal: Proposal, name_was_shown: bool, interview: Interview
     say it is no longer shown: an approved or consented candidate's name never was).
 
     ``interview``: the booked interview the closing cancelled; the same notice says so and its
-    mail carries the calendar CANCEL (:func:`portal.interviews.service.cancel` then told only the
+    mail carries the calendar CANCEL (:func:`portal.interviews.booking.cancel` then told only the
     job centre's side): one step, one notice per company user (review AE 8)."""
     candidate_news.announce_ended(
         proposal, name_was_shown=name_was_shown,
         key=f"candidate_ended:{proposal.id}:{candidate_news.decision_key(proposal)}",
-        interview=interviews.spoken_time(interview.starts_at) if interview is not None else None,
-        ics=interviews.calendar(interview, "CANCEL") if interview is not None else None)
+        interview=spoken_time(interview.starts_at) if interview is not None else None,
+        ics=calendar(interview, "CANCEL") if interview is not None else None)
     webhook_events.proposal_ended(db.session, proposal)

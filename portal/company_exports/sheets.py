@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..interviews import service as interviews
+from ..interviews.queries import held_among, response_label
 from ..openings import candidate_list
 from ..openings.service import SharedCandidate
 from ..placements import payroll
@@ -43,7 +43,7 @@ def candidate_rows(opening: Opening) -> list[list]:
     name still shared and the sentence. "declined" after a held interview reads "Ikke ansat
     efter samtalen" there and here."""
     found = candidate_list.for_opening(opening)
-    after = interviews.held_among(c.proposal_id for c in found.shared)
+    after = held_among(c.proposal_id for c in found.shared)
     rows = [_current_row(c, after) for c in found.current]
     rows += [[c.pseudonym, "Nej", "", candidate_list.status_text(c), "", "", "", ""] for c in found.ended]
     rows += [[c.pseudonym, "Nej", c.name or "", candidate_list.status_text(c), "", "", "", ""]
@@ -52,7 +52,7 @@ def candidate_rows(opening: Opening) -> list[list]:
 
 
 def _current_row(c: SharedCandidate, after: set[int]) -> list:
-    answer = interviews.response_label(c.response, c.proposal_id in after)
+    answer = response_label(c.response, c.proposal_id in after)
     if c.on_hold:  # restricted or left behind by a change of the opening: the neutral state only
         return [c.pseudonym, "Ja", "", candidate_list.status_text(c), "", "", answer, c.response_note]
     return [c.pseudonym, "Ja", c.name or "", candidate_list.status_text(c), c.shared_goal,

@@ -9,8 +9,9 @@ from wtforms.validators import Length, NumberRange, Optional
 from ..formutil import DanishDateField, DanishForm, Required, WholeNumberField, choices, no_cpr, no_hidden_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
-from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY,
-                      REASON_NEEDED, Slot, within_day)
+from .answers import REASON_NEEDED
+from .queries import OUTCOME_LABELS
+from .slots import MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTSIDE_DAY, Slot, within_day
 
 _TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
 _DURATION_MSG = f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter."

@@ -57,7 +57,8 @@ from ..citizens import danish_order
 from ..citizens.queries import has_active_vk, incomplete_caseload, matching_facts, without_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
-from ..interviews import service as interviews
+from ..interviews.keeping import kept_by, standing_cause
+from ..interviews.queries import booked_among, ends_at, interviews_by_proposal, offered_among
 from ..placements import followup
 from ..placements.service import not_cancelled_clause
 from .. import proposals_hold
@@ -121,7 +122,7 @@ _OTHER_APPROVED_SINCE = sa.exists().where(
 def _followed_by(user: User) -> sa.ColumnElement[bool]:
     """The proposals that are ``user``'s to follow through the company's answer, a hold and the
     interviews: their citizens' (VK) and the ones they approved (``Proposal.decided_by_id``),
-    who is told of the answer and the interviews as well (:func:`..interviews.service.recipients`;
+    who is told of the answer and the interviews as well (:func:`..interviews.notices.recipients`;
     review AC 3). Each proposal is still one line on each list, whoever looks."""
     return sa.or_(Citizen.vk_id == user.id, Proposal.decided_by_id == user.id)
 
@@ -343,15 +344,15 @@ def interviews_to_arrange(user: User, now: datetime, held: set[int] | None = Non
         .order_by(Proposal.id)).all()
     today = now.astimezone(LOCAL).date()
     released = [row for row in found if identity_released(row[0], today)]
-    rows = interviews.interviews_by_proposal([row[0].id for row in released])
+    rows = interviews_by_proposal([row[0].id for row in released])
     lines = [_line(proposal, citizen_name, opening_title, company_name)
              for proposal, citizen_name, opening_title, company_name in released]
     items = []
     for p in lines:
-        booked = interviews.booked_among(rows[p.id])
-        offers = interviews.offered_among(rows[p.id])
+        booked = booked_among(rows[p.id])
+        offers = offered_among(rows[p.id])
         if booked is not None:
-            over = interviews.ends_at(booked) <= now
+            over = ends_at(booked) <= now
             items.append(InterviewItem(p, "Samtalen er holdt: virksomheden mangler at melde udfald" if over
                                        else "Samtale aftalt", booked.starts_at))
         elif any(o.offered_by == "company" for o in offers):
@@ -373,11 +374,11 @@ STANDING_DONE = "Opslaget er {state}: aflys eller behold samtalen den"
 STANDING_DECLINED = "Virksomheden har sagt nej: aflys eller behold samtalen den"
 STANDING_HIRED = "Kandidaten er meldt ansat: aflys eller behold samtalen den"
 STANDING_HIDDEN = "Navnet er ikke delt lige nu: aflys eller behold samtalen den"
-# The question for each cause (portal.interviews.service.STANDING_CAUSES).
+# The question for each cause (portal.interviews.keeping.STANDING_CAUSES).
 STANDING = {"on_hold": STANDING_HELD, "name_hidden": STANDING_HIDDEN, "hired": STANDING_HIRED,
             "declined": STANDING_DECLINED, "filled": STANDING_DONE.format(state="besat"),
             "closed": STANDING_DONE.format(state="lukket")}
-# A standing interview kept (portal.interviews.service.kept_by; review AR 4): no question, only
+# A standing interview kept (portal.interviews.keeping.kept_by; review AR 4): no question, only
 # "Samtale aftalt <date>" and who keeps it.
 KEPT_BY_COMPANY_HIRE = "virksomheden beholder den som første møde"
 KEPT_BY_COMPANY = "virksomheden vil gerne mødes alligevel"
@@ -395,7 +396,7 @@ def standing_interviews(user: User, now: datetime, held: set[int] | None = None)
     still on its way to an interview is listed by :func:`interviews_to_arrange` with its own
     step ("Samtale aftalt").
 
-    The cause is :func:`portal.interviews.service.standing_cause`'s. An interview kept for its
+    The cause is :func:`portal.interviews.keeping.standing_cause`'s. An interview kept for its
     cause, by the company when it answered (»Behold samtalen« on its confirmation page) or by
     the job centre, asks nothing more: it reads "Samtale aftalt" with who keeps it (review AR 4).
     """
@@ -408,7 +409,7 @@ def standing_interviews(user: User, now: datetime, held: set[int] | None = None)
         .join(Company, Opening.company_id == Company.id)
         .where(_followed_by(user), _OPEN_CASE, Proposal.status == "disclosed", Interview.status == "booked",
                Interview.starts_at > now)
-        # the explanation is read: it holds the mark of a kept interview (interviews.service.KEPT)
+        # the explanation is read: it holds the mark of a kept interview (interviews.keeping.KEPT)
         .options(selectinload(Proposal.consents), selectinload(Proposal.citizen).load_only(Citizen.restricted),
                  defer(Proposal.shared_profile))
         .order_by(Interview.starts_at, Proposal.id)).all()
@@ -416,10 +417,10 @@ def standing_interviews(user: User, now: datetime, held: set[int] | None = None)
     items = []
     for proposal, citizen_name, opening_title, company_name, opening_status, starts_at, interview_id, started \
             in found:
-        cause = interviews.standing_cause(on_hold=proposal.id in held, released=identity_released(proposal, today),
+        cause = standing_cause(on_hold=proposal.id in held, released=identity_released(proposal, today),
                                           hire=proposal.company_response == "hired" or started,
                                           response=proposal.company_response, opening_status=opening_status)
-        kept = interviews.kept_by(proposal, interview_id, cause)
+        kept = kept_by(proposal, interview_id, cause)
         line = _line(proposal, citizen_name, opening_title, company_name)
         if cause is None or kept is not None:
             note = ("" if kept is None else KEPT_BY_JOBCENTER if kept == "jobcenter"

@@ -30,9 +30,9 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
 from ..citizens import cv_sharing
-from ..interviews import service as interviews
+from ..interviews import queries
 from ..proposals import (CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released, no_longer_current,
-                         shared_contacts_now, shared_scope, shares_cv)
+                         placement_started, shared_contacts_now, shared_scope, shares_cv)
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, requirements, service
@@ -137,17 +137,17 @@ def candidate(opening_id: int, proposal_id: int):
         return render_template("openings/candidate_on_hold.html", opening=opening, on_hold_text=ON_HOLD_TEXT,
                                who=pseudonym(proposal.citizen_id, opening.id), contact=jobcentre_contact(proposal))
     # the allow-list, the same as on the opening's page
-    shown = service.shared_candidate(proposal, placed=interviews.placement_started(proposal))
+    shown = service.shared_candidate(proposal, placed=placement_started(proposal))
     released = shown.name is not None
     if released:
         audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=opening.id,
                          purpose="company: candidate page")
-    booked = interviews.booked(proposal)
+    booked = queries.booked(proposal)
     return render_template(
         "openings/candidate.html", opening=opening, proposal=proposal, candidate=shown,
-        answer=interviews.answer_label(proposal, booked),
+        answer=queries.answer_label(proposal, booked),
         # after the interview the booking panel's outcome form is the one answer form
-        outcome_due=interviews.outcome_due(proposal), released=released, profile=released_profile(proposal) if released else None,
+        outcome_due=queries.outcome_due(proposal), released=released, profile=released_profile(proposal) if released else None,
         contact=jobcentre_contact(proposal), cv=shared_cv(proposal) if released else None)
 
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from .. import proposals_hold
 from ..extensions import db
-from ..interviews.service import can_choose, spoken_time, still_shown
+from ..interviews.common import spoken_time
+from ..interviews.queries import can_choose, still_shown
 from ..pseudonyms import pseudonym
 from store.models import Interview, Opening, Proposal
 
@@ -38,7 +39,7 @@ def interviews_for_company(company_id: int, now: datetime, opening_id: int | Non
 
     To choose: a candidate with times the job centre offered that are still ahead and not
     booked, declined or cancelled (review W 4: only »Beskeder« said so), the soonest first, and
-    only while a time can be booked (``interviews.service.can_choose``: the name shared under a
+    only while a time can be booked (``interviews.queries.can_choose``: the name shared under a
     live consent, the opening open, the candidate not on hold; review Z 1, 5, 6); upcoming:
     booked interviews still ahead, soonest first, while the name is shared and the candidate is
     not on hold (``still_shown``). Named by pseudonym; the candidate's page shows the name.

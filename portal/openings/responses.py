@@ -6,8 +6,8 @@ only after a second step (:func:`portal.interviews.answer_confirm.confirm_page`)
 hire while an interview is booked and still ahead asks there whether to cancel the interview
 (cancelled in the same transaction, both sides told) or keep it (review B10); so does a "no"
 (»Ikke interesseret«) with an interview ahead, which otherwise needs no second step (review F2).
-That rule is :func:`portal.interviews.service.answer`'s, shared with the API (review AA 2): this
-view only asks the question the service raises (:class:`~portal.interviews.service.BookingChoiceNeeded`).
+That rule is :func:`portal.interviews.answers.answer`'s, shared with the API (review AA 2): this
+view only asks the question the service raises (:class:`~portal.interviews.answers.BookingChoiceNeeded`).
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..formutil import DanishForm, Required, choices, clean_text, keep_form, kept_form, no_cpr, no_hidden_characters
-from ..interviews import service as interviews
+from ..interviews import answers
+from ..interviews.common import InterviewError, spoken_time
 from ..interviews.answer_confirm import confirm_page, confirmed
 from ..interviews.access import ANSWER_NOT_SAVED, left_behind, no_longer_current
 from store.models import Opening, Proposal
@@ -58,14 +59,14 @@ def kept_answer(proposal_id: int) -> ResponseForm | None:
     form.validate()
     if not form.note.errors and form.response.data == "declined":
         # The service's refusal of a no without a reason after the held interview, shown at the
-        # note it concerns (the rule as the pair stands now: interviews.service.check_answer).
+        # note it concerns (the rule as the pair stands now: interviews.answers.check_answer).
         proposal = db.session.get(Proposal, proposal_id)
         try:
             if proposal is not None:
-                interviews.check_answer(proposal, "declined", form.note.data or "")
-        except interviews.ReasonNeeded as err:
+                answers.check_answer(proposal, "declined", form.note.data or "")
+        except answers.ReasonNeeded as err:
             form.note.errors = [*form.note.errors, str(err)]
-        except (proposals.TransitionError, interviews.InterviewError):
+        except (proposals.TransitionError, InterviewError):
             pass  # said in the message the refusal flashed
     return form
 
@@ -111,17 +112,17 @@ def respond(opening_id: int, proposal_id: int):
     try:
         # With the note: a no without a reason after the held interview is refused here, before
         # any confirmation page (not only once the company has confirmed it).
-        interviews.check_answer(proposal, response, form.note.data or "")
-        if interviews.needs_confirmation(proposal, response) and not confirmed():
+        answers.check_answer(proposal, response, form.note.data or "")
+        if answers.needs_confirmation(proposal, response) and not confirmed():
             return confirm_page(proposal, response, back.location, fields=fields)
         previous = proposal.company_response
         # The rule for an interview ahead (cancel or keep, in the same transaction) is the service's.
-        upcoming = interviews.answer(proposal, current_user, response, form.note.data or "",
+        upcoming = answers.answer(proposal, current_user, response, form.note.data or "",
                                      booked_interview=request.form.get("interview"))
-    except interviews.BookingChoiceNeeded as err:  # asked on the confirmation page; nothing written
+    except answers.BookingChoiceNeeded as err:  # asked on the confirmation page; nothing written
         return confirm_page(proposal, response, back.location, fields=fields,
                             error=str(err) if confirmed() else "")
-    except (proposals.TransitionError, interviews.InterviewError) as err:
+    except (proposals.TransitionError, InterviewError) as err:
         db.session.rollback()
         flash(str(err), "error")
         # the note typed is not lost; a missing reason is shown at the note too (kept_answer)
@@ -129,9 +130,9 @@ def respond(opening_id: int, proposal_id: int):
     else:
         flash(_saved_message(previous, response), "success")
         if upcoming is not None:
-            flash(f"Samtalen {interviews.spoken_time(upcoming.starts_at)} er aflyst, og jobcentret har fået besked."
+            flash(f"Samtalen {spoken_time(upcoming.starts_at)} er aflyst, og jobcentret har fået besked."
                   if upcoming.status == "cancelled" else
-                  f"Samtalen {interviews.spoken_time(upcoming.starts_at)} står stadig; I kan aflyse den under "
+                  f"Samtalen {spoken_time(upcoming.starts_at)} står stadig; I kan aflyse den under "
                   "»Jobsamtale« på kandidatens side.", "info")
     return back
 

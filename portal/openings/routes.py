@@ -11,7 +11,7 @@ from flask_login import current_user
 from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
 from store.models import Opening
-from ..interviews import service as interviews
+from ..interviews.queries import held_among
 from .. import merge, once
 from ..placements.service import company_contact
 from store import clock
@@ -90,7 +90,7 @@ def detail(opening_id: int):
                            town=service.town_of(opening.postcode), listed=listed,
                            status_text=candidate_list.status_text,
                            # a "declined" after the held interview is said as the outcome it was
-                           after_interview=interviews.held_among(c.proposal_id for c in listed.shared
+                           after_interview=held_among(c.proposal_id for c in listed.shared
                                                                  if c.response == "declined"),
                            places=service.places(opening),
                            # times to choose and booked interviews, on the card (review W 4)

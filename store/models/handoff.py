@@ -48,7 +48,7 @@ class Interview(db.Model):
     __table_args__ = (
         sa.CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
         # At most one booked time per proposal, whoever writes (migration 0028): the service's
-        # row lock (portal.interviews.service.lock) orders its own steps; this refuses the rest.
+        # row lock (portal.interviews.common.lock) orders its own steps; this refuses the rest.
         sa.Index(ONE_BOOKED_INDEX, "proposal_id", unique=True,
                  sqlite_where=sa.text("status = 'booked'"), postgresql_where=sa.text("status = 'booked'")),
         # Ids are shown outside (API paths, webhooks): never reused after an erasure (migration 0015).

@@ -3,7 +3,7 @@ through the API.
 
 On the web a hire or a no while an interview is booked and still ahead asks whether to cancel
 the interview or keep it; the API saved the answer and left the interview booked, with no way
-to cancel it. Both now go through one service (:func:`portal.interviews.service.answer`): the
+to cancel it. Both now go through one service (:func:`portal.interviews.answers.answer`): the
 API takes the choice as ``booked_interview`` and answers 409 without it.
 """
 from __future__ import annotations

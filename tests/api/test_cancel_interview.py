@@ -3,7 +3,7 @@
 Before, the API could cancel a booked interview only inside an answer (``booked_interview``):
 an HR system that learnt the meeting was off had no call for it. ``POST
 /api/v1/proposals/<id>/interviews/<id>/cancel`` calls the web's own step
-(:func:`portal.interviews.service.cancel`), so both paths leave the same trace: a calendar
+(:func:`portal.interviews.booking.cancel`), so both paths leave the same trace: a calendar
 CANCEL to both sides, the consultants told, ``interview.cancelled`` and the audit event.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import pytest
 
 from portal.extensions import db
-from portal.interviews import service as interviews
+from portal.interviews import refusals
 from store.models import AuditEvent, Consent, Interview, MailMessage, Notification
 from store.models.api import WebhookDelivery, WebhookEndpoint
 from tests.api.api_fixtures import bearer, make_token
@@ -171,7 +171,7 @@ def test_without_the_name_shared_the_company_cannot_cancel(app, client, world):
         db.session.scalar(sa.select(Consent)).withdrawn_at = db.func.now()
         db.session.commit()
     refused = _cancel(client, make_token(app, world["company"]), world)
-    assert refused.status_code == 409 and refused.json["detail"] == interviews.CANCEL_NOT_RELEASED
+    assert refused.status_code == 409 and refused.json["detail"] == refusals.CANCEL_NOT_RELEASED
     assert "aflyse" in refused.json["detail"] and "aftales" not in refused.json["detail"]  # review AH 8
     assert _status(app, world["interview"]) == "booked"
 
@@ -184,7 +184,7 @@ def test_a_time_the_job_centre_offered_is_not_withdrawn_by_the_company(app, clie
         offered.status, offered.offered_by, offered.offered_by_id = "offered", "jobcenter", world["consultant"].id
         db.session.commit()
     refused = _cancel(client, make_token(app, world["company"]), world)
-    assert refused.status_code == 409 and refused.json["detail"] == interviews.NOT_YOUR_OFFER["company"]
+    assert refused.status_code == 409 and refused.json["detail"] == refusals.NOT_YOUR_OFFER["company"]
     assert _status(app, world["interview"]) == "offered"
     _nothing_written(app, world)
 

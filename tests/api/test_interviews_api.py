@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.interviews import service as interviews
+from portal.interviews import answers, booking
 from store.models import AuditEvent, Interview, Notification, Proposal, User
 from tests.api.api_fixtures import bearer, make_token
 from tests.portal.proposal_fixtures import add_interview, disclosed_world
@@ -180,7 +180,7 @@ def test_a_company_moves_its_booked_interview(app, client, world):
     assert _told(app) == [(world["consultant"].id, "interview_offered")]
     with app.test_request_context():
         new = db.session.scalar(sa.select(Interview).where(Interview.status == "offered"))
-        interviews.book(new, db.session.get(User, world["consultant"].id))
+        booking.book(new, db.session.get(User, world["consultant"].id))
         assert db.session.get(Interview, booked).status == "cancelled"
 
 
@@ -216,7 +216,7 @@ def test_the_outcome_after_the_held_interview(app, client, world):
     add_interview(app, world, hours_from_now=-3)
     raw = make_token(app, world["company"])
     refused = _outcome(client, raw, world, outcome="declined")
-    assert refused.status_code == 422 and refused.json["errors"] == {"reason": [interviews.REASON_NEEDED]}
+    assert refused.status_code == 422 and refused.json["errors"] == {"reason": [answers.REASON_NEEDED]}
     assert _answer(app, world) == (None, "")
     done = _outcome(client, raw, world, outcome="declined", reason="Valgte en anden")
     assert done.status_code == 200, done.json

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from portal import proposals
 from portal.extensions import db
-from portal.interviews.service import spoken_time
+from portal.interviews.common import spoken_time
 from store import clock
 from store.clock import LOCAL
 from store.models import Citizen, Consent, Interview, MailMessage, Opening, Proposal

@@ -284,7 +284,7 @@ def _written_actions() -> set[str]:
                 name = getattr(node.func, "attr", None) or getattr(node.func, "id", "")
                 if name in _ACTION_ARG and len(node.args) > _ACTION_ARG[name]:
                     found.update(_strings(node.args[_ACTION_ARG[name]]))
-                elif name == "_audit" and node.args:  # the areas' own small helpers
+                elif name in ("_audit", "audit_step") and node.args:  # the areas' own small helpers
                     first = next((a for a in node.args if _strings(a)), None)
                     if first is not None and not isinstance(node.args[0], ast.Attribute):
                         found.update(_strings(first))

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from portal import proposals
 from portal.extensions import db
 from portal.formutil import HIDDEN_MESSAGE
-from portal.interviews import service as interviews
+from portal.interviews import answers
 from store.models import AuditEvent, Interview, Notification, Opening, Placement, Proposal, User
 from tests.api.api_fixtures import bearer, make_token
 from tests.portal import hours_fixtures
@@ -55,7 +55,7 @@ def test_the_service_refuses_a_note_with_hidden_characters_at_the_note(app, worl
         proposal = db.session.get(Proposal, world["proposal"])
         company = db.session.get(User, world["company"].id)
         with pytest.raises(proposals.TransitionError) as refused:
-            interviews.answer(proposal, company, "interested", note)
+            answers.answer(proposal, company, "interested", note)
         assert (refused.value.message, refused.value.field) == (HIDDEN_MESSAGE, "note")
         db.session.rollback()
     assert _answer(app, world) == (None, "")
@@ -66,7 +66,7 @@ def test_the_service_still_saves_a_plain_note_cleaned_as_a_form_field(app, world
     """Tab and line break are text; a pasted byte-order mark at the end is trimmed, not refused."""
     with app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
-        interviews.answer(proposal, db.session.get(User, world["company"].id), "interested",
+        answers.answer(proposal, db.session.get(User, world["company"].id), "interested",
                           "  Ring gerne\tmandag\nkl. 9\ufeff ")
     assert _answer(app, world) == ("interested", "Ring gerne\tmandag\nkl. 9")
 

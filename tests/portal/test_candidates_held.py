@@ -135,10 +135,10 @@ def test_ending_a_held_candidate_tells_the_company_by_pseudonym_and_the_link_rea
 
 
 def _booked_at(app) -> str:
-    from portal.interviews import service
+    from portal.interviews import common
 
     with app.app_context():
-        return service.spoken_time(db.session.scalar(sa.select(Interview.starts_at).where(Interview.uid == "held@jobbro")))
+        return common.spoken_time(db.session.scalar(sa.select(Interview.starts_at).where(Interview.uid == "held@jobbro")))
 
 
 def test_ending_a_held_candidate_with_a_booked_interview_tells_each_company_user_once(

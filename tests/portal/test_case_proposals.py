@@ -114,7 +114,7 @@ def test_the_company_gets_the_calendar_cancel_and_a_notice_without_the_reason(ap
     """One step, one notice per company user (review AE 8): the »ikke længere aktuel« notice says
     the booked interview is cancelled and its mail carries the calendar CANCEL; no separate
     »Samtalen … er aflyst« notice or mail reaches the company."""
-    from portal.interviews import service as interviews
+    from portal.interviews import common
 
     close(client, auth, world, reason="flyttet")
     company = world["company"]
@@ -127,7 +127,7 @@ def test_the_company_gets_the_calendar_cancel_and_a_notice_without_the_reason(ap
             Notification.kind == "candidate_ended")).all()
         assert [n.user_id for n in notices] == [company.id]  # not the hiring company, not for "proposed"
         notice = notices[0]
-        when = interviews.spoken_time(db.session.scalar(sa.select(Interview.starts_at).where(
+        when = common.spoken_time(db.session.scalar(sa.select(Interview.starts_at).where(
             Interview.uid == "booked@jobbro")))
         assert notice.text.endswith(f"til »Praktik i kantinen« er ikke længere aktuel, og samtalen {when} er aflyst.")
         assert notice.link == f"/opslag/{world['opening']}/kandidat/{world['proposal']}"

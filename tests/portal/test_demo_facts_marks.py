@@ -17,7 +17,7 @@ import portal.demo.facts as facts
 from portal.demo.generator import generate_demo
 from portal.demo.openings import SECTOR_GOALS
 from portal.extensions import db
-from portal.interviews.service import KEPT
+from portal.interviews.keeping import KEPT
 from portal.proposals_hold import ENDED_ON_HOLD, MARK
 from store.models import Citizen, JobGoal, Opening, Proposal
 

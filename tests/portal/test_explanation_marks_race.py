@@ -2,7 +2,7 @@
 
 The explanation is one JSON value and a write replaces all of it. A step that read it, then
 wrote it back after another step had committed its own mark, dropped that mark. Here the other
-step (a kept interview, ``interviews.service.KEPT``; an erasure) runs as a request of its own
+step (a kept interview, ``interviews.keeping.KEPT``; an erasure) runs as a request of its own
 (:class:`tests.portal.interleave.Meanwhile`) at the latest moment it could: just before this
 step's first write to a proposal row (or, on PostgreSQL, its first row lock), when everything
 this step decides on has been read. Before the fix the change of the opening's requirements
@@ -10,7 +10,7 @@ this step decides on has been read. Before the fix the change of the opening's r
 it, and the kept interview was lost; now they read it again under the rows' lock.
 
 The interview steps and the end of a proposal take the pair's lock before they read anything
-(``interviews.service.lock``), so they are not the stale side of such a race.
+(``interviews.common.lock``), so they are not the stale side of such a race.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 import portal.demo.facts as facts
 from portal import privacy
 from portal.extensions import db
-from portal.interviews import service as interviews
+from portal.interviews import keeping
 from portal.openings import requirements
 from portal.openings import service as openings
 from portal.proposals_hold import MARK
@@ -80,7 +80,7 @@ def keep_interview(app, world):
     def step():
         with app.test_request_context():
             interview = db.session.get(Interview, world["interview"])
-            return interviews.keep(interview, db.session.get(User, world["consultant"].id))
+            return keeping.keep(interview, db.session.get(User, world["consultant"].id))
     return step
 
 
@@ -89,6 +89,7 @@ def erase_citizen(app, world, tmp_path):
     def step():
         with app.test_request_context():
             privacy.erase_citizen(db.session, world["citizen"], purpose="test")
+            erasure.erase_citizen(db.session, world["citizen"], purpose="test")
             db.session.commit()
     return step
 
@@ -170,7 +171,7 @@ def test_a_hold_marked_beside_an_interview_kept_meanwhile_keeps_both(app, world)
     assert others[0].result() == "declined"
     assert marked == [world["proposal"]]
     stored = explanation(app, world)
-    assert {key: value for key, value in stored[interviews.KEPT].items() if key != "at"} == _kept(world)
+    assert {key: value for key, value in stored[keeping.KEPT].items() if key != "at"} == _kept(world)
     assert stored[MARK] == {"on": TODAY.isoformat(), "fields": ["hours_min"]}
     assert {key: stored[key] for key in DECIDED} == DECIDED  # the decision's facts as they were
 
@@ -190,7 +191,7 @@ def test_an_interview_kept_while_the_hold_is_written_waits_and_keeps_both(app, w
     assert others[0].blocked
     assert others[0].result() == "on_hold"
     stored = explanation(app, world)
-    assert stored[interviews.KEPT]["interview"] == world["interview"]
+    assert stored[keeping.KEPT]["interview"] == world["interview"]
     assert stored[MARK]["fields"] == ["hours_min"]
 
 
@@ -209,7 +210,7 @@ def test_an_edit_of_the_opening_beside_an_interview_kept_meanwhile_keeps_both(ap
     assert others[0].result() == "declined"
     assert saved.changed == ("hours_min",) and saved.left_behind == 1
     stored = explanation(app, world)
-    assert stored[interviews.KEPT]["interview"] == world["interview"]
+    assert stored[keeping.KEPT]["interview"] == world["interview"]
     assert stored[MARK]["fields"] == ["hours_min"]
 
 
@@ -236,8 +237,8 @@ def test_the_matcher_facts_written_beside_an_interview_kept_meanwhile_keep_both(
     assert others[0].result() == "declined"
     assert (counts.scored, counts.unscored) == (1, 0)
     stored = explanation(app, world)
-    assert stored[interviews.KEPT]["interview"] == world["interview"]
-    assert stored == {interviews.KEPT: stored[interviews.KEPT], **MATCHER, "score": 0.8, "source": "demo"}
+    assert stored[keeping.KEPT]["interview"] == world["interview"]
+    assert stored == {keeping.KEPT: stored[keeping.KEPT], **MATCHER, "score": 0.8, "source": "demo"}
 
 
 def test_a_seeded_proposal_erased_meanwhile_is_left_out(app, seeded, tmp_path):

@@ -107,16 +107,16 @@ def test_a_refused_outcome_comes_back_as_sent_with_its_error_at_the_field(app, c
 
 def test_an_outcome_the_service_refuses_keeps_the_choice_and_the_reason(app, client, auth, world, monkeypatch):
     """Review R 3: a refusal by the service (not by the form) lost the reason typed."""
-    from portal.interviews import service
+    from portal.interviews import answers, common
 
     def refuse(*_args, **_kwargs):
-        raise service.InterviewError("Udfaldet kan meldes, når den aftalte samtale er holdt.")
+        raise common.InterviewError("Udfaldet kan meldes, når den aftalte samtale er holdt.")
 
     add_interview(app, world, hours_from_now=-3, status="booked")
     auth.switch_to(world["company"].email)
     path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
     for name in ("check_outcome", "report_outcome"):  # the confirmation step, and the save
-        monkeypatch.setattr(service, name, refuse)
+        monkeypatch.setattr(answers, name, refuse)
         client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined",
                                 "reason": f"Valgte en anden ({name})"})
         form = page(client, world).split('data-testid="outcome-form"')[1].split("</form>")[0]

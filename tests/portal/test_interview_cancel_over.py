@@ -1,5 +1,5 @@
 """A time that is over cannot be cancelled, on the web as through the API (one rule,
-:func:`portal.interviews.service.cancel`).
+:func:`portal.interviews.booking.cancel`).
 
 The page stops offering »Aflys samtalen« once an interview is held, but the step itself took a
 held interview: a page left open (or a crafted POST) turned it "cancelled", sent both calendars
@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.interviews import service
+from portal.interviews import booking, common, queries
 from store.models import Interview, Notification, Proposal, User
 from tests.portal.proposal_fixtures import add_interview, disclosed_world
 
@@ -43,7 +43,7 @@ def test_a_held_interview_is_not_cancelled_from_either_side(app, client, auth, m
         row = db.session.get(Interview, interview)
         assert (row.status, row.sequence) == ("booked", 0)
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
-        assert service.outcome_due(db.session.get(Proposal, world["proposal"]))
+        assert queries.outcome_due(db.session.get(Proposal, world["proposal"]))
 
 
 def test_an_offered_time_that_has_begun_is_not_withdrawn(app, make_user):
@@ -51,8 +51,8 @@ def test_an_offered_time_that_has_begun_is_not_withdrawn(app, make_user):
     interview = add_interview(app, world, hours_from_now=-1, status="offered")
     with app.test_request_context():
         row, user = db.session.get(Interview, interview), db.session.get(User, world["company"].id)
-        with pytest.raises(service.InterviewError, match="overskredet"):
-            service.cancel(row, user)
+        with pytest.raises(common.InterviewError, match="overskredet"):
+            booking.cancel(row, user)
         assert row.status == "offered"
 
 
@@ -62,7 +62,7 @@ def test_a_move_still_ends_the_time_it_replaces(app, make_user):
     old = add_interview(app, world, hours_from_now=-3)
     with app.test_request_context():
         row, user = db.session.get(Interview, old), db.session.get(User, world["company"].id)
-        service.cancel(row, user, moved=True)
+        booking.cancel(row, user, moved=True)
         assert row.status == "cancelled"
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal.extensions import db
-from portal.interviews import service
+from portal.interviews import booking, common, slots
 from store.clock import LOCAL
 from store.models import Interview, Proposal, User
 from tests.clock import TODAY
@@ -58,6 +58,6 @@ def test_the_service_refuses_a_night_time_too(app, world):
         proposal = db.session.get(Proposal, world["proposal"])
         user = db.session.get(User, world["company"].id)
         night = datetime.combine(SATURDAY, datetime.min.time().replace(minute=42), tzinfo=LOCAL)
-        with pytest.raises(service.InterviewError, match="mellem kl. 06.00 og 22.00"):
-            service.offer(proposal, user, [service.Slot(night, 60, "Kantinen")])
+        with pytest.raises(common.InterviewError, match="mellem kl. 06.00 og 22.00"):
+            booking.offer(proposal, user, [slots.Slot(night, 60, "Kantinen")])
     assert count(app) == 0

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.interviews import service as interviews
+from portal.interviews import answers, booking, keeping, slots
 from portal.main import queue
 from portal.proposals import respond
 from store.models import AuditEvent, Consent, Interview, Notification, Proposal, User
@@ -125,7 +125,7 @@ def test_a_cancelled_interview_stores_no_keep(app, client, auth, world):
                 data={"csrf_token": auth.csrf_token("/"), "response": "hired", "note": "", "next": "candidate",
                       "confirmed": "1", "interview": "cancel"})
     with app.app_context():
-        assert interviews.KEPT not in db.session.get(Proposal, world["proposal"]).explanation
+        assert keeping.KEPT not in db.session.get(Proposal, world["proposal"]).explanation
     assert kept_events(app) == [] and listed(app, world) == {}
 
 
@@ -153,7 +153,7 @@ def test_the_consultant_keeps_a_standing_interview_from_the_proposal_page(app, c
     assert 'data-testid="interview-keep"' not in panel
 
     again = keep_as_consultant(client, auth, world).get_data(as_text=True)
-    assert interviews.ALREADY_KEPT in again and len(kept_events(app)) == 1
+    assert keeping.ALREADY_KEPT in again and len(kept_events(app)) == 1
 
 
 @pytest.mark.parametrize("stop", ["hold", "closed"])
@@ -183,7 +183,7 @@ def test_an_interview_with_nothing_to_decide_is_not_kept(app, client, auth, worl
     assert listed(app, world) == {world["proposal"]: ("Samtale aftalt", "")}
     assert 'data-testid="interview-keep"' not in proposal_panel(client, auth, world)
     page = keep_as_consultant(client, auth, world).get_data(as_text=True)
-    assert interviews.NOTHING_TO_KEEP in page and kept_events(app) == []
+    assert keeping.NOTHING_TO_KEEP in page and kept_events(app) == []
 
 
 def test_a_company_user_cannot_use_the_job_centres_keep(app, client, auth, world):
@@ -203,10 +203,10 @@ def test_a_kept_interview_moved_to_a_new_time_stays_kept(app, world):
         company = db.session.get(User, world["company"].id)
         consultant = db.session.get(User, world["consultant"].id)
         start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-        (new,) = interviews.move(db.session.get(Interview, world["interview"]), company,
-                                 [interviews.Slot(start, 60, "Kontoret")])
-        interviews.book(new, consultant)
-        mark = db.session.get(Proposal, world["proposal"]).explanation[interviews.KEPT]
+        (new,) = booking.move(db.session.get(Interview, world["interview"]), company,
+                                 [slots.Slot(start, 60, "Kontoret")])
+        booking.book(new, consultant)
+        mark = db.session.get(Proposal, world["proposal"]).explanation[keeping.KEPT]
         assert mark["interview"] == new.id and mark["side"] == "company"
     assert listed(app, world) == {world["proposal"]: ("Samtale aftalt", queue.KEPT_BY_COMPANY_HIRE)}
 
@@ -214,5 +214,5 @@ def test_a_kept_interview_moved_to_a_new_time_stays_kept(app, world):
 def answer_on_the_web_service(app, world) -> None:
     """The company's hire with the interview kept, through the service the web and the API call."""
     with app.test_request_context():
-        interviews.answer(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["company"].id),
+        answers.answer(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["company"].id),
                           "hired", booked_interview="keep")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from portal.extensions import db
-from portal.interviews import routes, service
+from portal.interviews import booking, common, queries, routes, slots
 from store.clock import LOCAL
 from store.models import Interview, MailMessage, Notification, User
 from tests.clock import TODAY
@@ -44,8 +44,8 @@ def world(app, make_user):
     return world | {"colleague": colleague}
 
 
-def _slot(hour: int) -> service.Slot:
-    return service.Slot(datetime.combine(DAY, datetime.min.time()).replace(hour=hour, tzinfo=LOCAL),
+def _slot(hour: int) -> slots.Slot:
+    return slots.Slot(datetime.combine(DAY, datetime.min.time()).replace(hour=hour, tzinfo=LOCAL),
                         45, "Kantinen, Vestergade 1")
 
 
@@ -53,7 +53,7 @@ def _offer(app, world, hours=(9, 11)) -> list[int]:
     """The consultant offers the company times on DAY at ``hours``; their ids."""
     with app.app_context(), app.test_request_context():
         proposal, user = _proposal(world), db.session.get(User, world["consultant"].id)
-        return [row.id for row in service.offer(proposal, user, [_slot(h) for h in hours])]
+        return [row.id for row in booking.offer(proposal, user, [_slot(h) for h in hours])]
 
 
 def _proposal(world):
@@ -106,13 +106,13 @@ def test_two_times_chosen_at_once_book_one_and_refuse_the_other(app, world):
     with _request(app):
         read = db.session.get(Interview, second)  # the colleague's request has read its time: offered
         assert read.status == "offered"
-        _meanwhile(app, service.book, first, world["company"].id)  # the other »Vælg« lands first
-        with pytest.raises(service.InterviewError) as refused:
-            service.book(read, db.session.get(User, world["colleague"].id))
-    when = service.spoken_time(_slot(9).starts_at)
+        _meanwhile(app, booking.book, first, world["company"].id)  # the other »Vælg« lands first
+        with pytest.raises(common.InterviewError) as refused:
+            booking.book(read, db.session.get(User, world["colleague"].id))
+    when = common.spoken_time(_slot(9).starts_at)
     assert str(refused.value) == (
         f"Der er netop valgt en anden tid, så samtalen er aftalt {when}. Tiden "
-        f"{service.spoken_time(_slot(11).starts_at)} er ikke valgt, og der er ikke sendt en invitation til den.")
+        f"{common.spoken_time(_slot(11).starts_at)} er ikke valgt, og der er ikke sendt en invitation til den.")
     assert _rows(app, world) == [(first, "booked", 0), (second, "declined", 0)]
     # one invitation per person, for the time booked; none for the refused one
     sent = _calendar_mails(app)
@@ -127,7 +127,7 @@ def test_the_second_choice_on_the_web_is_refused_with_what_happened(app, client,
 
     def read_then_the_other_books(interview_id):
         interview = real(interview_id)
-        _meanwhile(app, service.book, first, world["company"].id)
+        _meanwhile(app, booking.book, first, world["company"].id)
         return interview
 
     auth.switch_to(world["colleague"].email)
@@ -151,11 +151,11 @@ def test_a_time_chosen_meanwhile_is_not_withdrawn_by_new_times(app, world):
     first, _second = _offer(app, world)
     with _request(app):
         proposal = _proposal(world)
-        read = service.open_offers(proposal)  # the request has read the open offers (and holds them)
+        read = queries.open_offers(proposal)  # the request has read the open offers (and holds them)
         assert [i.status for i in read] == ["offered", "offered"]
-        _meanwhile(app, service.book, first, world["company"].id)
-        with pytest.raises(service.InterviewError, match="Der er allerede aftalt en samtale"):
-            service.offer(proposal, db.session.get(User, world["consultant"].id), [_slot(14)])
+        _meanwhile(app, booking.book, first, world["company"].id)
+        with pytest.raises(common.InterviewError, match="Der er allerede aftalt en samtale"):
+            booking.offer(proposal, db.session.get(User, world["consultant"].id), [_slot(14)])
     assert [status for _, status, _ in _rows(app, world)] == ["booked", "declined"]
 
 
@@ -166,9 +166,9 @@ def test_a_time_withdrawn_meanwhile_cannot_be_chosen_and_nobody_gets_an_invitati
     with _request(app):
         read = db.session.get(Interview, first)
         assert read.status == "offered"
-        _meanwhile(app, service.cancel, first, world["consultant"].id)  # »Træk tiden tilbage« lands first
-        with pytest.raises(service.InterviewError, match="er trukket tilbage eller aflyst, så den kan ikke"):
-            service.book(read, db.session.get(User, world["company"].id))
+        _meanwhile(app, booking.cancel, first, world["consultant"].id)  # »Træk tiden tilbage« lands first
+        with pytest.raises(common.InterviewError, match="er trukket tilbage eller aflyst, så den kan ikke"):
+            booking.book(read, db.session.get(User, world["company"].id))
     assert _rows(app, world) == [(first, "cancelled", 0)]
     assert _calendar_mails(app) == []
     with app.app_context():
@@ -180,10 +180,10 @@ def test_a_time_chosen_meanwhile_is_not_withdrawn_and_the_consultant_is_told(app
     with _request(app):
         read = db.session.get(Interview, first)  # the consultant's »Træk tiden tilbage«: offered
         assert read.status == "offered"
-        _meanwhile(app, service.book, first, world["company"].id)  # the company's »Vælg« lands first
-        with pytest.raises(service.InterviewError) as refused:
-            service.cancel(read, db.session.get(User, world["consultant"].id))
-    assert str(refused.value).startswith(f"Tiden {service.spoken_time(_slot(9).starts_at)} er netop blevet "
+        _meanwhile(app, booking.book, first, world["company"].id)  # the company's »Vælg« lands first
+        with pytest.raises(common.InterviewError) as refused:
+            booking.cancel(read, db.session.get(User, world["consultant"].id))
+    assert str(refused.value).startswith(f"Tiden {common.spoken_time(_slot(9).starts_at)} er netop blevet "
                                          "valgt, så samtalen er aftalt")
     assert "Den er ikke aflyst." in str(refused.value)
     assert _rows(app, world) == [(first, "booked", 0)]  # booked, as the company was told
@@ -199,7 +199,7 @@ def test_withdrawing_from_a_page_that_showed_the_time_offered_refuses_a_time_boo
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert 'name="status" value="offered"' in page
     token = auth.csrf_token("/")
-    _meanwhile(app, service.book, first, world["company"].id)
+    _meanwhile(app, booking.book, first, world["company"].id)
     response = client.post(f"/samtaler/{first}/aflys", data={"csrf_token": token, "status": "offered"})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "er netop blevet valgt, så samtalen er aftalt" in page
@@ -213,16 +213,16 @@ def test_withdrawing_from_a_page_that_showed_the_time_offered_refuses_a_time_boo
 
 def test_a_booked_interview_moved_meanwhile_is_not_cancelled_again(app, world):
     first, = _offer(app, world, hours=(9,))
-    _meanwhile(app, service.book, first, world["company"].id)
+    _meanwhile(app, booking.book, first, world["company"].id)
     with app.app_context(), app.test_request_context():
-        moved = service.move(db.session.get(Interview, first), db.session.get(User, world["consultant"].id),
+        moved = booking.move(db.session.get(Interview, first), db.session.get(User, world["consultant"].id),
                              [_slot(13)])
         new = moved[0].id
     with _request(app):
         read = db.session.get(Interview, first)  # the company's »Aflys samtalen«: booked
-        _meanwhile(app, service.book, new, world["company"].id)  # the new time is chosen first
-        with pytest.raises(service.InterviewError, match="Samtalen er netop flyttet til"):
-            service.cancel(read, db.session.get(User, world["company"].id))
+        _meanwhile(app, booking.book, new, world["company"].id)  # the new time is chosen first
+        with pytest.raises(common.InterviewError, match="Samtalen er netop flyttet til"):
+            booking.cancel(read, db.session.get(User, world["company"].id))
     assert _rows(app, world) == [(first, "cancelled", 1), (new, "booked", 0)]
 
 
@@ -231,11 +231,11 @@ def test_ending_the_proposal_cancels_a_time_booked_meanwhile_with_a_calendar_can
     the ending cancels what is booked now, and both calendars get the cancellation."""
     first, = _offer(app, world, hours=(9,))
     with _request(app):
-        ahead = service.future_interviews(_proposal(world))
+        ahead = queries.future_interviews(_proposal(world))
         assert [i.status for i in ahead] == ["offered"]
-        _meanwhile(app, service.book, first, world["company"].id)
+        _meanwhile(app, booking.book, first, world["company"].id)
         for interview in ahead:
-            service.cancel(interview, db.session.get(User, world["consultant"].id), commit=False,
+            booking.cancel(interview, db.session.get(User, world["consultant"].id), commit=False,
                            require_release=False)
         db.session.commit()
     assert _rows(app, world) == [(first, "cancelled", 1)]

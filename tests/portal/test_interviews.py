@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from portal.extensions import db
-from portal.interviews import service
+from portal.interviews import booking, common, slots
 from store.clock import LOCAL
 from store.models import Citizen, Interview, MailMessage, Notification, Proposal, User
 from tests.clock import TODAY
@@ -294,9 +294,9 @@ def test_four_times_are_refused_by_the_service(app, world):
         proposal = db.session.get(Proposal, world["proposal"])
         user = db.session.get(User, world["company"].id)
         start = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=LOCAL)
-        slots = [service.Slot(start + timedelta(hours=h), 60, "Kantinen") for h in range(4)]
-        with pytest.raises(service.InterviewError, match="mellem 1 og 3"):
-            service.offer(proposal, user, slots)
+        times = [slots.Slot(start + timedelta(hours=h), 60, "Kantinen") for h in range(4)]
+        with pytest.raises(common.InterviewError, match="mellem 1 og 3"):
+            booking.offer(proposal, user, times)
     assert rows(app, world["proposal"]) == []
 
 
@@ -447,7 +447,7 @@ def test_offered_times_fit_the_notice_and_the_mail_says_them_in_full(app, client
                                                                 Notification.user_id == world["company"].id)).one()
         mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "interview_offered",
                                                                MailMessage.user_id == world["company"].id)).one()
-        spoken = [service.spoken_time(datetime.fromisoformat(f"{d}T{t}").replace(tzinfo=LOCAL)) for d, t in times]
+        spoken = [common.spoken_time(datetime.fromisoformat(f"{d}T{t}").replace(tzinfo=LOCAL)) for d, t in times]
     assert len(note.text) <= 300 and all(when in note.text for when in spoken), note.text
     assert "…«" in note.text  # the title gave way, not the times
     assert mail.subject.startswith("Forslag til samtaletider om »") and len(mail.subject) <= 200
@@ -513,7 +513,7 @@ def test_a_move_tells_staff_who_proposed_for_whom_and_says_du(app, client, auth,
         "location": "Kantinen, Vestergade 1"}).status_code == 302
     with app.app_context():
         company = db.session.get(Company, world["company"].company_id).name
-        when = service.spoken_time(db.session.get(Interview, first).starts_at)
+        when = common.spoken_time(db.session.get(Interview, first).starts_at)
         note = db.session.scalars(sa.select(Notification.text).where(
             Notification.kind == "interview_offered", Notification.user_id == world["consultant"].id)).one()
     body = _mail_to(app, world["consultant"].id, "interview_offered")

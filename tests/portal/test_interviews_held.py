@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from portal.extensions import db
-from portal.interviews import service
+from portal.interviews import refusals
 from portal.openings import requirements
 from store.clock import LOCAL
 from store.models import Interview, Opening
@@ -50,7 +50,7 @@ def flashed(client, response) -> str:
 def test_neither_side_offers_times_for_a_held_candidate(app, client, auth, world):
     hold(app, world)
     page = flashed(client, offer_as(client, auth, world["consultant"].email, world))
-    assert service.HELD_FOR_JOBCENTER in page
+    assert refusals.HELD_FOR_JOBCENTER in page
     company = flashed(client, offer_as(client, auth, world["company"].email, world))
     assert "Kandidaten er ikke aktuel lige nu – jobcentret kontakter jer. Der aftales ikke samtaler" in company
     assert "opslagets krav" not in company  # never why
@@ -66,7 +66,7 @@ def test_neither_side_chooses_an_offered_time_but_a_booked_one_can_be_cancelled(
     jobcentre_offer = add_offer(app, world, "jobcenter")
     hold(app, world)
     auth.switch_to(world["consultant"].email)
-    assert service.HELD_FOR_JOBCENTER in flashed(client, post(client, auth, f"/samtaler/{company_offer}/vaelg"))
+    assert refusals.HELD_FOR_JOBCENTER in flashed(client, post(client, auth, f"/samtaler/{company_offer}/vaelg"))
     auth.switch_to(world["company"].email)
     company = flashed(client, post(client, auth, f"/samtaler/{jobcentre_offer}/vaelg"))
     assert "Kandidaten er ikke aktuel lige nu" in company and "opslagets krav" not in company

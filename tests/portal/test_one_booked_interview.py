@@ -3,7 +3,7 @@
 The partial unique index ``uq_interview_one_booked`` (``UNIQUE (proposal_id) WHERE status =
 'booked'``) refuses a second booked row from any writer; the migration first resolves pairs that
 already have two (the one booked first stays, the others are cancelled, no row is lost); and
-:func:`portal.interviews.service.book` turns the index's refusal (a booking :func:`lock` did not
+:func:`portal.interviews.booking.book` turns the index's refusal (a booking :func:`lock` did not
 order) into the refusal it gives for a time chosen meanwhile, on the web and in the API, with
 nothing written and no mail queued.
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from portal.extensions import db
-from portal.interviews import service
+from portal.interviews import booking, common, queries, slots
 from store.clock import LOCAL
 from store.models import AuditEvent, Interview, MailMessage, Notification, Opening, Proposal, User
 from store.models.api import WebhookDelivery
@@ -67,7 +67,7 @@ def _refused(sql: str, **params) -> None:
     with pytest.raises(sa.exc.IntegrityError) as refused:
         with db.engine.begin() as connection:
             connection.execute(sa.text(sql), params)
-    assert service._one_booked_refused(refused.value)  # the service tells it from other errors
+    assert booking.one_booked_refused(refused.value)  # the service tells it from other errors
 
 
 def test_the_index_refuses_a_second_booked_interview_of_a_proposal(migrated_app):
@@ -158,8 +158,8 @@ def world(app, make_user, frozen_today):
     return world | {"colleague": colleague}
 
 
-def _slot(hour: int) -> service.Slot:
-    return service.Slot(datetime.combine(DAY, datetime.min.time()).replace(hour=hour, tzinfo=LOCAL),
+def _slot(hour: int) -> slots.Slot:
+    return slots.Slot(datetime.combine(DAY, datetime.min.time()).replace(hour=hour, tzinfo=LOCAL),
                         45, "Kantinen, Vestergade 1")
 
 
@@ -168,15 +168,15 @@ def _offer(app, world) -> list[int]:
     with app.app_context(), app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
         user = db.session.get(User, world["consultant"].id)
-        return [row.id for row in service.offer(proposal, user, [_slot(9), _slot(11)])]
+        return [row.id for row in booking.offer(proposal, user, [_slot(9), _slot(11)])]
 
 
 def _race(monkeypatch, other_time: int) -> None:
-    """A booking :func:`service.lock` does not order: another writer books ``other_time`` and
+    """A booking :func:`common.lock` does not order: another writer books ``other_time`` and
     commits after the step has read the rows (the lock lets it through: a no-op here) and before
     it writes."""
-    monkeypatch.setattr(service, "lock", lambda proposal: None)
-    real, fired = service.booked, []
+    monkeypatch.setattr(booking, "lock", lambda proposal: None)
+    real, fired = queries.booked, []
 
     def read_then_another_writer_books(proposal):
         found = real(proposal)
@@ -188,7 +188,7 @@ def _race(monkeypatch, other_time: int) -> None:
                                    .values(status="booked", decided_at=datetime.now(timezone.utc)))
         return found
 
-    monkeypatch.setattr(service, "booked", read_then_another_writer_books)
+    monkeypatch.setattr(booking, "booked", read_then_another_writer_books)
 
 
 def _trace(app, world) -> dict:
@@ -204,8 +204,8 @@ def _trace(app, world) -> dict:
 
 
 def _refusal() -> str:
-    return (f"Der er netop valgt en anden tid, så samtalen er aftalt {service.spoken_time(_slot(9).starts_at)}. "
-            f"Tiden {service.spoken_time(_slot(11).starts_at)} er ikke valgt, og der er ikke sendt en "
+    return (f"Der er netop valgt en anden tid, så samtalen er aftalt {common.spoken_time(_slot(9).starts_at)}. "
+            f"Tiden {common.spoken_time(_slot(11).starts_at)} er ikke valgt, og der er ikke sendt en "
             "invitation til den.")
 
 
@@ -221,8 +221,8 @@ def test_book_turns_the_index_refusal_into_the_refusal_for_a_time_chosen_meanwhi
     before = _trace(app, world)
     _race(monkeypatch, first)
     with app.app_context(), app.test_request_context():
-        with pytest.raises(service.InterviewError) as refused:
-            service.book(db.session.get(Interview, second), db.session.get(User, world["colleague"].id))
+        with pytest.raises(common.InterviewError) as refused:
+            booking.book(db.session.get(Interview, second), db.session.get(User, world["colleague"].id))
         assert not (db.session.new or db.session.dirty)  # rolled back: nothing half-written
     assert str(refused.value) == _refusal()
     _after_the_race(app, world, first, second, before)
@@ -238,10 +238,10 @@ def test_another_integrity_error_is_not_taken_for_a_booking(app, world, monkeypa
         interview.uid = used  # a unique uid taken: not the index's doing
         db.session.flush()
 
-    monkeypatch.setattr(service, "_tell_both", clash)
+    monkeypatch.setattr(booking, "tell_both", clash)
     with app.app_context(), app.test_request_context():
         with pytest.raises(sa.exc.IntegrityError):
-            service.book(db.session.get(Interview, second), db.session.get(User, world["company"].id))
+            booking.book(db.session.get(Interview, second), db.session.get(User, world["company"].id))
 
 
 def test_the_web_flashes_the_refusal(app, client, auth, world, monkeypatch):
@@ -280,7 +280,7 @@ def test_book_refuses_the_second_booking_on_postgresql(postgres_url, password_ha
         before = _trace(app, world)
         _race(monkeypatch, first)
         with app.app_context(), app.test_request_context():
-            with pytest.raises(service.InterviewError) as refused:
-                service.book(db.session.get(Interview, second), db.session.get(User, world["company"].id))
+            with pytest.raises(common.InterviewError) as refused:
+                booking.book(db.session.get(Interview, second), db.session.get(User, world["company"].id))
         assert str(refused.value) == _refusal()
         _after_the_race(app, world, first, second, before)

@@ -213,16 +213,16 @@ def test_each_proposal_is_on_one_start_page_list_and_a_restricted_citizen_on_non
 def test_no_new_interview_on_a_done_opening_for_a_candidate_who_is_no_hire(app, world):
     from datetime import time
 
-    from portal.interviews import service as interviews
+    from portal.interviews import booking, common, queries, slots
     from store.clock import LOCAL
 
     start = datetime.combine(TODAY + timedelta(days=7), time(10), LOCAL)
     with app.test_request_context():  # the notices build links
         proposal = db.session.get(Proposal, world["proposal"])
         company = db.session.get(User, world["company"].id)
-        with pytest.raises(interviews.InterviewError, match="Opslaget er besat"):
-            interviews.offer(proposal, company, [interviews.Slot(start, 45, "Kantinen")])
+        with pytest.raises(common.InterviewError, match="Opslaget er besat"):
+            booking.offer(proposal, company, [slots.Slot(start, 45, "Kantinen")])
         proposal.company_response = "hired"  # a hire keeps its interviews
         db.session.commit()
-        interviews.cancel(interviews.booked(proposal), company)
-        assert len(interviews.offer(proposal, company, [interviews.Slot(start, 45, "Kantinen")])) == 1
+        booking.cancel(queries.booked(proposal), company)
+        assert len(booking.offer(proposal, company, [slots.Slot(start, 45, "Kantinen")])) == 1

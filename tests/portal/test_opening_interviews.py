@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.interviews.service import spoken_time
+from portal.interviews.common import spoken_time
 from portal.pseudonyms import pseudonym
 from store.models import Interview, Proposal
 from tests.conftest import AuthActions

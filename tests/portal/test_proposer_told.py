@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.interviews import service as interviews
+from portal.interviews import answers, booking
 from portal.main import queue
 from store.models import Citizen, Interview, Notification, Proposal, User
 from tests.clock import TODAY
@@ -40,7 +40,7 @@ def told(app, kind: str) -> list[int]:
 def answer(app, world, response: str) -> None:
     with app.test_request_context("/"):
         proposal = db.session.get(Proposal, world["proposal"])
-        interviews.answer(proposal, db.session.get(User, world["company"].id), response)
+        answers.answer(proposal, db.session.get(User, world["company"].id), response)
 
 
 def test_the_proposer_is_told_the_companys_answer_once(app, world):
@@ -87,7 +87,7 @@ def test_a_booked_interview_reaches_the_proposer_and_their_list(app, world):
         db.session.commit()
     with app.test_request_context("/"):
         row = db.session.scalar(sa.select(Interview))
-        interviews.book(row, db.session.get(User, world["vk"].id))
+        booking.book(row, db.session.get(User, world["vk"].id))
     # the VK booked it: told as read; the proposer and the adviser are told
     with app.app_context():
         unread = set(db.session.scalars(sa.select(Notification.user_id).where(

@@ -13,7 +13,7 @@ from portal.candidates import sharing
 from portal.eligibility import seed_defaults
 from portal.extensions import db
 from portal.hotline import service as hotline
-from portal.interviews import service as interviews
+from portal.interviews import booking
 from portal.placements import lifecycle
 from portal.webhooks import service
 from store.models import Citizen, HotlineRequest, Interview, Placement, Proposal, User
@@ -135,7 +135,7 @@ def test_interview_booked(app, world):
                               offered_by_id=world["company"].id, uid="test-uid@jobbro", status="offered")
         db.session.add(interview)
         db.session.commit()
-        interviews.book(interview, db.session.get(User, world["consultant"].id))
+        booking.book(interview, db.session.get(User, world["consultant"].id))
     company, jobcenter = check(app, world, "interview.booked")
     assert company["data"]["duration_minutes"] == 45 and company["data"]["status"] == "booked"
     assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
@@ -154,7 +154,7 @@ def test_interview_cancelled(app, world):
     set_status(app, world["proposal"], "disclosed", consent=True)
     with app.test_request_context():
         interview = _booked_interview(world)
-        interviews.cancel(interview, db.session.get(User, world["company"].id))
+        booking.cancel(interview, db.session.get(User, world["company"].id))
         uid = interview.uid
     company, jobcenter = check(app, world, "interview.cancelled")
     assert company["data"]["status"] == "cancelled" and company["data"]["moved"] is False
@@ -169,7 +169,7 @@ def test_an_offer_withdrawn_is_no_cancellation(app, world):
         interview = _booked_interview(world)
         interview.status = "offered"
         db.session.commit()
-        interviews.cancel(interview, db.session.get(User, world["company"].id))
+        booking.cancel(interview, db.session.get(User, world["company"].id))
     assert queued(app, world) == {}  # never in a calendar: nothing to remove
 
 
@@ -180,7 +180,7 @@ def test_interview_moved_is_the_old_time_cancelled_and_the_new_one_booked(app, w
         new = _booked_interview(world, hours=96, status="offered")  # one booked time per pair (0028)
         new.offered_by = "jobcenter"
         db.session.commit()
-        interviews.book(new, db.session.get(User, world["company"].id))
+        booking.book(new, db.session.get(User, world["company"].id))
         old_id, new_id = old.id, new.id
     got = queued(app, world)
     assert set(got) == {"a_all", "jc_all"}

@@ -15,7 +15,7 @@ from portal.candidates import withdrawal
 from portal.citizens import case
 from portal.extensions import db
 from portal.hotline import service as hotline
-from portal.interviews import service as interviews
+from portal.interviews import answers, booking, slots
 from portal.pseudonyms import pseudonym
 from portal.webhooks import service
 from portal.webhooks.forms import EndpointForm
@@ -118,8 +118,8 @@ def test_interview_offered(app, world):
     start = (datetime.now(timezone.utc) + timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0)
     with app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
-        rows = interviews.offer(proposal, db.session.get(User, world["company"].id),
-                                [interviews.Slot(start, 45, "Kantinen"), interviews.Slot(start + timedelta(days=1), 30, "Kantinen")])
+        rows = booking.offer(proposal, db.session.get(User, world["company"].id),
+                                [slots.Slot(start, 45, "Kantinen"), slots.Slot(start + timedelta(days=1), 30, "Kantinen")])
         ids = [row.id for row in rows]
     company, jobcenter = check(app, world, "interview.offered")
     assert company["data"]["offered_by"] == "company" and company["data"]["replaces_interview_id"] is None
@@ -131,7 +131,7 @@ def test_interview_offered(app, world):
 def test_a_companys_answer_goes_to_the_job_centre_only(app, world):
     with app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
-        interviews.answer(proposal, db.session.get(User, world["company"].id), "interested", f"Note om {MARKER}")
+        answers.answer(proposal, db.session.get(User, world["company"].id), "interested", f"Note om {MARKER}")
     got = queued(app, world)
     assert set(got) == {"jc_all"} and _types(got, "jc_all") == ["proposal.answered"]
     documented(got["jc_all"][0], jobcenter=True)
