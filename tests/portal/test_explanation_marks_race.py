@@ -89,7 +89,6 @@ def erase_citizen(app, world, tmp_path):
     def step():
         with app.test_request_context():
             privacy.erase_citizen(db.session, world["citizen"], purpose="test")
-            erasure.erase_citizen(db.session, world["citizen"], purpose="test")
             db.session.commit()
     return step
 
