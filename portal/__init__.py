@@ -139,9 +139,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     api.init_app(app)
     # Retention tells the companies through the erasure's rule (the citizens area imports privacy).
-    from . import privacy
+    from .privacy import coarsening
     from .citizens import recipients
-    app.extensions[privacy.TELL_RECIPIENTS] = recipients.tell
+    app.extensions[coarsening.TELL_RECIPIENTS] = recipients.tell
 
 
 FAVICON_MAX_AGE = 7 * 24 * 3600  # seconds

@@ -162,7 +162,7 @@ def erase_command(citizen_id: int, purpose: str) -> None:
     tell the companies that hold the citizen's name."""
     from .citizens import recipients
     from .citizens.forms import audit_text_problem
-    from .privacy import erase_citizen
+    from .privacy.erasure import erase_citizen
     from store.models import Citizen
 
     citizen = db.session.get(Citizen, citizen_id)
@@ -216,7 +216,7 @@ def retention_command(days: int | None) -> None:
     a day and every throttle window. Session rows past SESSION_ABSOLUTE_LIFETIME or the idle
     limit go too (``portal.auth.devices``), and so do notifications older than
     NOTIFICATION_RETENTION_DAYS and mails sent longer ago than MAIL_RETENTION_DAYS
-    (``portal.privacy.prune_operational``), and access-log rows older than AUDIT_RETENTION_DAYS
+    (``portal.privacy.retention.prune_operational``), and access-log rows older than AUDIT_RETENTION_DAYS
     (``portal.audit_retention.prune``, itself logged). Exits 1 with a message when the database cannot be used
     (nothing is anonymised then: one transaction).
     """
@@ -224,7 +224,7 @@ def retention_command(days: int | None) -> None:
     from .auth import devices, held, sessions, throttle
     from .candidates import none_suitable
     from .citizens import cv_versions
-    from .privacy import anonymise_expired, prune_operational, restricted_kept, running_kept
+    from .privacy.retention import anonymise_expired, prune_operational, restricted_kept, running_kept
 
     config = current_app.config
     retention_days = days if days is not None else config["RETENTION_DAYS"]

@@ -115,7 +115,7 @@ def defaults(instance_path: str) -> dict:
         "CV_VERSION_KEEP_DAYS": 30,
         # The retention run deletes notifications (read or not) this many days old, and mails sent
         # this many days ago (their body is blanked once sent; the subject may name a citizen):
-        # review AU 8, portal.privacy.prune_operational.
+        # review AU 8, portal.privacy.retention.prune_operational.
         "NOTIFICATION_RETENTION_DAYS": 365,
         "MAIL_RETENTION_DAYS": 90,
         # The retention run deletes access-log rows (audit_event) this many days old, about five
@@ -328,7 +328,7 @@ def _check_portal_url(config: dict, production: bool) -> None:
 # The shortest retention the configuration and `flask --app portal retention --days N` take: a
 # case anonymised earlier could still lie in a month /maal shows, whose »CV, jobmål og
 # virksomhedskonsulent« figure reads the profile anonymisation drops (review AW 2). A case closed
-# this long ago lies wholly before the figures' reach, portal.privacy.FIGURES_REACH_MONTHS (36)
+# this long ago lies wholly before the figures' reach, portal.privacy.coarsening.FIGURES_REACH_MONTHS (36)
 # whole months before today's month: 36 months and one of 31 days, for today's day in its month
 # (tested against the reach).
 MIN_RETENTION_DAYS = (36 + 1) * 31

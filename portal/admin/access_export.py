@@ -20,7 +20,7 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   says) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
-- the retention: when the case is anonymised (the day after ``RETENTION_DAYS`` after closing, :func:`portal.privacy.anonymised_on`), and when a
+- the retention: when the case is anonymised (the day after ``RETENTION_DAYS`` after closing, :func:`portal.privacy.retention.anonymised_on`), and when a
   replaced CV version is deleted (:mod:`portal.citizens.cv_versions`).
 
 The result is plain data (dicts and lists with Danish keys, dates as ``date``/``datetime``):
@@ -49,7 +49,8 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
                                 OPENING_KINDS, PLACEMENT_EVENT_KINDS, PROPOSAL_STATUSES, READINESS_GROUPS, ROLES)
 
-from .. import name_order, postcodes, privacy, proposals
+from .. import name_order, postcodes, proposals
+from ..privacy import retention, scrubbing
 from ..citizens import cv_sharing, cv_versions
 from ..extensions import db
 from ..i18n import format_date
@@ -642,12 +643,12 @@ def _placement(placement: Placement, users: _Users) -> dict:
 
 def _hotline(citizen: Citizen, placements: list[Placement], users: _Users) -> list[dict]:
     """The requests about the citizen's placements and, marked »Nævner borgeren«, those without a
-    placement that name the citizen (:func:`portal.privacy.naming_requests`, which erasure and
+    placement that name the citizen (:func:`portal.privacy.scrubbing.naming_requests`, which erasure and
     anonymisation blank as the citizen's: review AW 3)."""
     ids = [p.id for p in placements]
     about = (list(db.session.scalars(sa.select(HotlineRequest).where(HotlineRequest.placement_id.in_(ids))))
              if ids else [])
-    named = privacy.naming_requests(db.session, citizen)
+    named = scrubbing.naming_requests(db.session, citizen)
     naming = {r.id for r in named}
     requests = sorted([*about, *named], key=lambda r: (r.created_at, r.id))
     return [{"Henvendelse nr.": r.id, "Virksomhed": r.company.name, "Forløb nr.": r.placement_id,
@@ -669,20 +670,20 @@ def _access_log(citizen_id: int) -> list[dict]:
 
 def _retention(citizen: Citizen, retention_days: int) -> dict:
     if citizen.case_closed is not None:
-        when = privacy.anonymised_on(citizen.case_closed, retention_days)
+        when = retention.anonymised_on(citizen.case_closed, retention_days)
         case = (f"Sagen blev afsluttet {format_date(citizen.case_closed)}. Oplysningerne anonymiseres "
-                f"{format_date(when)} ({privacy.days_text(retention_days)} efter afslutningen).")
+                f"{format_date(when)} ({retention.days_text(retention_days)} efter afslutningen).")
     else:
         when = None
-        case = (f"Sagen er åben. Oplysningerne anonymiseres {privacy.days_text(retention_days)} efter, at sagen er afsluttet.")
-    # portal.privacy._running_placement (review Extra B), as the privacy notice says it
+        case = (f"Sagen er åben. Oplysningerne anonymiseres {retention.days_text(retention_days)} efter, at sagen er afsluttet.")
+    # portal.privacy.retention._running_placement (review Extra B), as the privacy notice says it
     case += (" Følger jobcentret da stadig et forløb i en virksomhed (et forløb til sin slutdato, eller et uden "
              "slutdato, som virksomheden stadig indberetter timer for, men ikke et ordinært job eller fleksjob), "
              "sker det, når det ikke længere er tilfældet.")
     if citizen.restricted:
         case += " Behandlingen er begrænset: oplysningerne gemmes, til begrænsningen ophæves."
     return {"Sagens oplysninger": case, "Anonymiseres": when,
-            "Tidligere CV-versioner": (f"Et CV, der er erstattet af et nyere, slettes {privacy.days_text(cv_versions.keep_days())} "
+            "Tidligere CV-versioner": (f"Et CV, der er erstattet af et nyere, slettes {retention.days_text(cv_versions.keep_days())} "
                                        "efter, medmindre en virksomhed har det efter borgerens samtykke; så slettes det, "
                                        "når samtykket ophører."),
             "Adgangsloggen": "Adgangsloggen slettes ikke sammen med sagen. Den rummer numre, ikke navne."}

@@ -13,7 +13,7 @@ Every read of a citizen is audited.
 Items carry the case state (``case_status``, ``case_closed``) and ``restricted``. A citizen
 whose processing is restricted (GDPR art. 18: stored, not processed) is shown with those and
 its ids only; PUT and the CV upload answer 409 for them. An erased or anonymised citizen's
-external id is refused with 410 on every route (:func:`portal.privacy.was_erased`; anonymisation
+external id is refused with 410 on every route (:func:`portal.privacy.blocklist.was_erased`; anonymisation
 drops the id from the row) until an administrator lifts the block with
 ``DELETE /citizens/<external_id>/erasure``. A CPR-like external id is refused with 422
 (it would sit in URLs and logs; :func:`portal.citizens.service.looks_like_cpr`): the case
@@ -32,8 +32,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from store.models import Citizen, CvDocument, Team, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
-from .. import audit, privacy
+from .. import audit
 from .. import files as file_store
+from ..privacy import blocklist
 from ..citizens import service as citizen_service
 from ..citizens.forms import MAX_JOB_GOALS, clean_line
 from ..citizens import uploads
@@ -329,7 +330,7 @@ def _by_external_id(external_id: str) -> Citizen:
     if citizen is not None and citizen.anonymised_at is not None:
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     if citizen is None:
-        reason = privacy.block_reason(db.session, external_id)
+        reason = blocklist.block_reason(db.session, external_id)
         if reason == "anonymised":
             problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
         if reason is not None:  # erased: the same answer as the PUT, so a sync stops sending the person
@@ -455,7 +456,7 @@ def upsert_citizen(args, body, external_id: str):
     values["external_id"] = external_id
     row = _find(external_id)  # the citizen the upsert updates, by the one rule (review AV 7)
     existing = row.version if row is not None else None
-    if existing is None and privacy.block_reason(db.session, external_id) == "anonymised":
+    if existing is None and blocklist.block_reason(db.session, external_id) == "anonymised":
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     common.check_if_match(existing)
     try:
@@ -558,7 +559,7 @@ def lift_erasure_block(external_id: str):
     if current_user.role != "admin":
         audit.record_now("authorisation_denied", purpose="api lift erasure block", result="denied")
         problems.abort(403, "Kun en administrator kan fjerne spærringen af et slettet eksternt id.")
-    if not privacy.forget_erasure(db.session, external_id, user=current_user):
+    if not blocklist.forget_erasure(db.session, external_id, user=current_user):
         problems.abort(404, "Der er ingen slettet borger med dette eksterne id.")
     db.session.commit()
     return "", 204

@@ -43,7 +43,7 @@ from store.models import AuditEvent, CaseClosure, Citizen, Placement, User
 from store.models.vocab import CASE_CLOSE_REASONS
 from store.outbox import citizen_changed
 from ..placements.service import active_clause
-from ..privacy import erase_citizen
+from ..privacy.erasure import erase_citizen
 from . import case_endings, recipients
 from .forms import audit_text_problem, clean_line
 from .service import CitizenChangeError, ensure_editable
@@ -241,7 +241,7 @@ def names_match(typed: str, name: str) -> bool:
 
 
 def erase(citizen: Citizen, typed_name: str, purpose: str, user: User) -> None:
-    """Erase the citizen everywhere (``portal.privacy.erase_citizen``, which also audits
+    """Erase the citizen everywhere (``portal.privacy.erasure.erase_citizen``, which also audits
     ``purpose``: the one text about the citizen that outlives the erasure).
 
     Raises:

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from ..access import admin_required, audited_read, citizen_or_404, consultant_required
 from ..auth.sessions import confirm_first
-from .. import privacy
+from ..privacy import retention
 from ..extensions import db
 from ..matching_runtime import matching_service
 from . import bp, case, case_endings, recipients
@@ -234,7 +234,7 @@ def erase(citizen_id: int):
     if stale := confirm_first("før du sletter en borger", url_for(".erase", citizen_id=citizen.id)):
         return stale
     form = EraseForm()
-    ground = privacy.restriction_ground(db.session, citizen.id)
+    ground = retention.restriction_ground(db.session, citizen.id)
     must_confirm = _must_confirm(citizen, ground)
     confirmed = not must_confirm or request.form.get("erase_despite_restriction") == "ja"
     unconfirmed = form.is_submitted() and not confirmed
@@ -278,7 +278,7 @@ def stale_erase(citizen_id: int):
     citizen = citizen_or_404(citizen_id)
     form = EraseForm()
     form.form_errors.append(STALE_ERASE)
-    ground = privacy.restriction_ground(db.session, citizen.id)
+    ground = retention.restriction_ground(db.session, citizen.id)
     return _erase_page(citizen, form, ground, _must_confirm(citizen, ground), False, 409)
 
 

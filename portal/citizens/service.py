@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from cvtext.extract import normalise_text  # the same cleaning as uploaded CV files
 from matching.redact import contains_cpr
 
-from .. import audit, privacy
+from .. import audit
 from ..extensions import db
 from ..notifications import assigned
 from ..i18n import format_date
+from ..privacy import blocklist
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.citizens import external_id_key
 from store.outbox import citizen_changed
@@ -327,7 +328,7 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
     The team is the VK's; without a VK, the creator's (review AV 1: a citizen on no team is on
     nobody's work list; the import does the same with the importing user's team). An external id, when given, follows the import's and the API's
     rules: never CPR-like (:func:`check_external_id`), unique, and never the id of an erased
-    citizen (:func:`portal.privacy.was_erased`). Audited as ``citizen_created`` with an outbox
+    citizen (:func:`portal.privacy.blocklist.was_erased`). Audited as ``citizen_created`` with an outbox
     row, like every change; the caller commits. The VK is told (:func:`announce_caseworkers`) in
     the same transaction, as when the VK is set on the caseworker page (review BN 3).
     ``created_anyway``: the likely duplicates the creator chose to override (»Opret alligevel«),
@@ -345,7 +346,7 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
                                    .order_by(Citizen.id).limit(1)).first()
         if taken is not None:
             raise ExternalIdTaken(taken, external_id)
-        if privacy.was_erased(db.session, external_id):
+        if blocklist.was_erased(db.session, external_id):
             raise ExternalIdRefused(ERASED_ID_MESSAGE)
     if vk is not None and (vk.role != "consultant" or not vk.active):
         raise CitizenChangeError("Vælg en aktiv konsulent.", "vk_id")

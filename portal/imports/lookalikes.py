@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .. import audit, privacy
+from .. import audit
+from ..privacy import blocklist
 from ..citizens import service as citizen_service
 from ..extensions import db
 from store.models import Citizen, User
@@ -32,7 +33,7 @@ def likely(record) -> list[citizen_service.LikelyDuplicate]:
     if db.session.scalar(sa.select(Citizen.id).where(citizen_service.same_external_id(record.external_id))
                          .limit(1)) is not None:
         return []
-    if privacy.block_reason(db.session, record.external_id) is not None:
+    if blocklist.block_reason(db.session, record.external_id) is not None:
         return []
     return found
 

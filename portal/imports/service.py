@@ -23,7 +23,7 @@ Stable contract (the JSON API calls these too):
   (:func:`portal.citizens.service.same_external_id`: without regard to upper or lower case,
   review AV 7, by the indexed folded key) through :func:`find_citizen`, so a row »av-9« updates
   the citizen »AV-9«; the id stored stays the citizen's. An erased or anonymised id is refused
-  the same way (»av-9« after »AV-9« was erased, :func:`portal.privacy.block_reason`).
+  the same way (»av-9« after »AV-9« was erased, :func:`portal.privacy.blocklist.block_reason`).
 
 Raises:
     RecordRefused: the row may not be applied (e.g. a restricted or anonymised citizen, a
@@ -40,7 +40,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cvtext.extract import normalise_text
-from .. import audit, privacy
+from .. import audit
+from ..privacy import blocklist
 from ..citizens import service as citizen_service
 from ..formutil import clean_line
 from ..citizens.uploads import AcceptedCv, delete_stored, store_file
@@ -85,7 +86,7 @@ CASE_START_LABEL = "Sagsstart"  # the column's label (portal.imports.citizens.LA
 
 class ErasedRecord(RecordRefused):
     """The citizen with this external id was erased (GDPR art. 17) or anonymised (retention): it
-    is not created again (:func:`portal.privacy.block_reason`) until an administrator lifts the
+    is not created again (:func:`portal.privacy.blocklist.block_reason`) until an administrator lifts the
     block."""
 
 
@@ -192,7 +193,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     """
     citizen = find_citizen(session, record.external_id)
     if citizen is None:
-        if (reason := privacy.block_reason(session, record.external_id)) is not None:
+        if (reason := blocklist.block_reason(session, record.external_id)) is not None:
             raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, EXTERNAL_ID_LABEL)
         citizen = _create_citizen(session, record, actor, team_id)
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from ..auth import relogin, replay
-from ..privacy import FIGURES_REACH_MONTHS, days_text
+from ..privacy.coarsening import FIGURES_REACH_MONTHS
+from ..privacy.retention import days_text
 from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).

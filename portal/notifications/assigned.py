@@ -15,7 +15,7 @@ adviser who stays while the import changed the VK.
 None tells the person who made the change (they know), and all add to the caller's session
 (the caller commits, with the change).
 
-The notices never name the citizen: a notice outlives an erasure (``portal.privacy.NAMING_KINDS``),
+The notices never name the citizen: a notice outlives an erasure (``portal.privacy.scrubbing.NAMING_KINDS``),
 so a citizen is »borger nr. N«, linked to the citizen's page; a summary links to the consultant's
 own list (»Mine borgere«), or, for a caseload taken away, to the successor's list.
 """

@@ -171,7 +171,7 @@ def _tell(opening: Opening, proposals: list[Proposal], by_company: bool, what: s
             recipients.setdefault(user.id, user)
     link = path_for("candidates.ranking", opening_id=opening.id)
     text = changed_by(company.name, opening.title, by_company) + what
-    # No citizen is named: a notice outlives an erasure (portal.privacy.NAMING_KINDS), so the
+    # No citizen is named: a notice outlives an erasure (portal.privacy.scrubbing.NAMING_KINDS), so the
     # consultant finds the candidates on the opening's page.
     for user in recipients.values():
         notify(user, "opening_changed", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",

@@ -24,7 +24,7 @@ No payload holds a pseudonym, a name or free text about the person, except ``hot
 ``closing_note`` (the job centre's note to the company, checked by ``CloseForm``). When the
 citizen is erased or anonymised, the deliveries not yet sent about them, their proposals,
 placements or hotline requests are deleted, or (hotline events) scrubbed, by
-:func:`portal.privacy.erase_citizen` in the same transaction.
+:func:`portal.privacy.erasure.erase_citizen` in the same transaction.
 """
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ WITHDRAWN_REASONS = {
 }
 
 # The reasons for which the proposal itself goes (erasure; retention deleting an anonymised case's
-# proposals, portal.privacy.coarsen_out_of_reach): the company's link is the opening's page.
+# proposals, portal.privacy.coarsening.coarsen_out_of_reach): the company's link is the opening's page.
 GONE_REASONS = ("erased", "anonymised")
 
 

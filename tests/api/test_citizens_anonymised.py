@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.privacy import anonymise_expired
+from portal.privacy.retention import anonymise_expired
 from store.models import Citizen
 from tests.api.api_fixtures import bearer, make_token
 from tests.api.test_jobcentre_scope import CITIZEN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from portal.extensions import db
-from portal.privacy import erase_citizen
+from portal.privacy.erasure import erase_citizen
 from tests.api.api_fixtures import bearer, make_token
 from tests.api.test_jobcentre_scope import CITIZEN
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from portal.citizens.forms import MAX_JOB_GOALS
 from portal.extensions import db
-from portal.privacy import erase_citizen
+from portal.privacy.erasure import erase_citizen
 from store.models import Citizen, FigureSnapshot
 from tests.api.api_fixtures import bearer, make_token
 from tests.api.test_jobcentre_scope import CITIZEN

@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.privacy import ANONYMOUS_NAME, anonymise_expired, erase_citizen
+from portal.privacy.erasure import erase_citizen
+from portal.privacy.retention import anonymise_expired
+from portal.privacy.scrubbing import ANONYMOUS_NAME
 from store.models import Citizen, MailMessage, Notification, Proposal
 from store.models.api import IdempotencyRecord
 from tests.api.api_fixtures import bearer, make_token

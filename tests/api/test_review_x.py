@@ -81,7 +81,7 @@ def test_a_citizen_whose_external_id_holds_a_slash_can_be_read_synced_and_given_
 
 def test_the_erasure_block_of_an_id_with_a_slash_can_be_lifted(app, client, staff, make_user):
 
-    from portal.privacy import erase_citizen
+    from portal.privacy.erasure import erase_citizen
 
     created = client.put("/api/v1/citizens/SAG/2026/17", json=CITIZEN, headers=bearer(staff))
     with app.app_context():

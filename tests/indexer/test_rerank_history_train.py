@@ -119,7 +119,7 @@ def test_without_a_pattern_in_the_jobmaal_the_history_is_left_out(app, vk):
 def test_an_erasure_makes_the_model_due_for_training_at_once(app, vk, tmp_path):
     """The stored model counts every decided citizen in its history: erasing one retrains it at
     the worker's next turn (runs stay at least ``retry`` apart), not a day later."""
-    from portal.privacy import erase_citizen
+    from portal.privacy.erasure import erase_citizen
     from store.models import Citizen
     from store.models.base import utcnow
 

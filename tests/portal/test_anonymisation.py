@@ -15,8 +15,9 @@ from portal.dashboard.metrics import compute_all, window_start
 from portal.dashboard.savings import compute_savings
 from portal.dates import add_months, month_end
 from portal.extensions import db
-from portal.privacy import (ANONYMOUS_NAME, FIGURES_REACH_MONTHS, anonymise_expired, reach_start,
-                            running_kept)
+from portal.privacy.coarsening import FIGURES_REACH_MONTHS, reach_start
+from portal.privacy.retention import anonymise_expired, running_kept
+from portal.privacy.scrubbing import ANONYMOUS_NAME
 from store.models import (CaseClosure, Citizen, Company, Consent, Interview, JobGoal, Opening, Placement,
                           PlacementEvent, Proposal, SuccessStory, Team, VkChange)
 
@@ -115,7 +116,7 @@ def test_a_case_wholly_before_the_reach_is_coarsened_to_months(app, uploads, mak
         for table in (Proposal, Consent, Interview, VkChange, CaseClosure, PlacementEvent):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0, table
         # Nothing left to do: the next run touches nothing.
-        from portal.privacy import coarsen_out_of_reach
+        from portal.privacy.coarsening import coarsen_out_of_reach
         assert coarsen_out_of_reach(db.session, today=later) == 0
 
 
@@ -220,7 +221,7 @@ def test_maal_and_the_partner_reports_are_the_same_after_anonymising_old_cases(a
         starts_after = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
         assert any(starts_after[p] != starts_before[p] for p in starts_before)  # some days did move
         assert _figures(db.session, later) == before
-        from portal.privacy import coarsen_out_of_reach
+        from portal.privacy.coarsening import coarsen_out_of_reach
         assert coarsen_out_of_reach(db.session, today=later) == 0  # nothing selected twice
 
 
@@ -273,7 +274,7 @@ def test_anonymising_and_coarsening_run_on_postgresql(app, postgres_url, uploads
     """The day-of-month test and the deletes are SQL: the same on PostgreSQL as on SQLite."""
     from portal import create_app
     from portal.demo.loader import load_demo
-    from portal.privacy import coarsen_out_of_reach
+    from portal.privacy.coarsening import coarsen_out_of_reach
     from tests.postgres_server import fresh_database
 
     pg_app = create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p", "UPLOAD_FOLDER": str(uploads),
@@ -389,9 +390,9 @@ def test_the_company_is_not_asked_for_an_anonymised_citizens_hours_on_its_pages(
 
 def test_the_art_15_export_names_the_day_retention_anonymises_the_case(app, uploads, make_user):
     """Review BN 5: the export's »Anonymiseres« is the first day retention anonymises the case
-    (privacy.anonymised_on), not the day before it."""
+    (retention.anonymised_on), not the day before it."""
     from portal.admin import access_export
-    from portal.privacy import anonymised_on
+    from portal.privacy.retention import anonymised_on
 
     closed = date(2025, 5, 14)
     with app.test_request_context():
@@ -407,10 +408,10 @@ def test_the_art_15_export_names_the_day_retention_anonymises_the_case(app, uplo
 def test_retention_and_the_stories_read_one_set_of_employment_kinds():
     """Review BN 5: what retention treats as employment (an open-ended one holds nothing back)
     is what a story shows as »Job«: one set, of kinds the vocabulary knows."""
-    from portal import privacy
+    from portal.privacy import retention
     from portal.stories import shown
     from store.models import vocab
 
-    assert privacy.EMPLOYMENT_KINDS is shown.JOB_KINDS is vocab.EMPLOYMENT_KINDS
+    assert retention.EMPLOYMENT_KINDS is shown.JOB_KINDS is vocab.EMPLOYMENT_KINDS
     assert set(vocab.EMPLOYMENT_KINDS) <= set(vocab.OPENING_KINDS)
     assert {shown.kind_label(kind) for kind in vocab.EMPLOYMENT_KINDS} == {"Job"}

@@ -35,7 +35,7 @@ NOT_FROM_THE_CODE = {
     "portal/citizens/routes_cv.py:_limitations_page": "portal.citizens.need_to_know's purposes, typed in part",
     "portal/admin/citizen_access.py:_log": "the art. 15 request's reference, typed (read_limitations: FREE_TEXT_ACTIONS)",
     "portal/citizens/routes_cv.py:assign": "need_to_know.glass_purpose: typed by a person (FREE_TEXT_ACTIONS)",
-    "portal/privacy.py:erase_citizen": "typed by a person (FREE_TEXT_ACTIONS)",
+    "portal/privacy/erasure.py:erase_citizen": "typed by a person (FREE_TEXT_ACTIONS)",
 }
 SAMPLE = "7"
 MODULES: dict[Path, Module] = {}

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal import privacy
+from portal.privacy import blocklist
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, OutboxEvent
 from store.models.citizens import ErasedExternalId
@@ -138,7 +138,7 @@ def test_the_list_finds_a_citizen_by_its_external_id(app, client, auth, make_use
 def test_an_erased_external_id_is_refused(app, client, auth, make_user):
     auth.login(make_user("consultant").email)
     with app.app_context():
-        db.session.add(ErasedExternalId(key_hash=privacy.external_id_hash("SAG-9")))
+        db.session.add(ErasedExternalId(key_hash=blocklist.external_id_hash("SAG-9")))
         db.session.commit()
     html = post(client, auth, external_id="SAG-9").get_data(as_text=True)
     assert "er slettet efter databeskyttelsesforordningens art. 17" in html

@@ -101,7 +101,7 @@ def test_deleting_the_first_version_keeps_the_goals_cv_day(app, runner, client, 
     # the next run keeps the one marker, and erasure takes it with the citizen
     assert runner.invoke(args=["retention"]).exit_code == 0
     with app.app_context():
-        from portal.privacy import erase_citizen
+        from portal.privacy.erasure import erase_citizen
 
         count = sa.select(sa.func.count()).select_from(CvDocument).where(CvDocument.content_type == CV_FIRST_SAVED)
         assert db.session.scalar(count) == 1

@@ -192,7 +192,7 @@ def test_an_answer_cleared_when_the_pair_is_decided_anew_still_counts_in_its_mon
 
 
 def test_erasing_a_citizen_erases_their_earlier_vks_and_answers(app, make_user, world, tmp_path):
-    from portal.privacy import erase_citizen
+    from portal.privacy.erasure import erase_citizen
     from store.models import ProposalAnswer
 
     vk = make_user("consultant")
@@ -276,7 +276,7 @@ def test_a_name_shared_again_after_a_withdrawn_consent_keeps_the_earlier_disclos
 
 
 def test_erasing_a_citizen_erases_the_earlier_disclosures_of_their_proposals(app, make_user, world, tmp_path):
-    from portal.privacy import erase_citizen
+    from portal.privacy.erasure import erase_citizen
     from store.models import ProposalDisclosure
 
     citizen, proposal_id = _disclosed_in_november(world)

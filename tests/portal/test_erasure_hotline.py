@@ -6,7 +6,9 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.privacy import ERASED_TEXT, anonymise_expired, erase_citizen
+from portal.privacy.erasure import erase_citizen
+from portal.privacy.retention import anonymise_expired
+from portal.privacy.scrubbing import ERASED_TEXT
 from store.models import AuditEvent, Company, HotlineMessage, HotlineRequest, Placement
 from tests.portal.citizen_fixtures import make_citizen
 

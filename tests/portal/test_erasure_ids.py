@@ -12,7 +12,8 @@ from portal import create_app
 from portal.extensions import db
 from portal.imports import service as imports
 from portal.imports.citizens import validate_citizen
-from portal.privacy import erase_citizen, external_id_hash, forget_erasure, was_erased
+from portal.privacy.blocklist import external_id_hash, forget_erasure, was_erased
+from portal.privacy.erasure import erase_citizen
 from store.models import AuditEvent, Citizen, Company, Opening, Placement, Proposal
 from store.models.citizens import ErasedExternalId
 
@@ -123,11 +124,11 @@ def test_an_erased_external_id_is_kept_as_a_keyed_hash_and_refused_until_the_blo
 
 def test_an_anonymised_external_id_is_refused_with_the_anonymisation_reason(app):
     """Retention drops the id as erasure does; the import says which of the two happened."""
-    from portal.privacy import _block_external_id
+    from portal.privacy.blocklist import block_external_id
 
     with app.app_context():
         citizen = _citizen(external_id="SAG-99")
-        _block_external_id(db.session, citizen, "anonymised")
+        block_external_id(db.session, citizen, "anonymised")
         db.session.commit()
         record = validate_citizen(dict(ROW, external_id="SAG-99"))
         with pytest.raises(imports.ErasedRecord, match="er anonymiseret") as refused:
@@ -139,9 +140,9 @@ def test_the_refusal_names_the_column_as_the_import_report_does(app):
     """Review BE 3: the report's column is »Eksternt id«, as every other error names it."""
     with app.app_context():
         citizen = _citizen(external_id="SAG-98")
-        from portal.privacy import _block_external_id
+        from portal.privacy.blocklist import block_external_id
 
-        _block_external_id(db.session, citizen, "erased")
+        block_external_id(db.session, citizen, "erased")
         db.session.commit()
         with pytest.raises(imports.ErasedRecord) as refused:
             imports.upsert_citizen(db.session, validate_citizen(dict(ROW, external_id="sag-98")), actor=None)

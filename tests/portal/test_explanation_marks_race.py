@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 import portal.demo.facts as facts
-from portal import privacy
+from portal.privacy import erasure
 from portal.extensions import db
 from portal.interviews import keeping
 from portal.openings import requirements
@@ -88,7 +88,7 @@ def erase_citizen(app, world, tmp_path):
     """An erasure of the citizen (the proposal goes with it), as a request of its own."""
     def step():
         with app.test_request_context():
-            privacy.erase_citizen(db.session, world["citizen"], purpose="test")
+            erasure.erase_citizen(db.session, world["citizen"], purpose="test")
             db.session.commit()
     return step
 

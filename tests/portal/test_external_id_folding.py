@@ -19,7 +19,8 @@ from portal.citizens import service
 from portal.extensions import db
 from portal.imports import service as import_service
 from portal.imports.runner import run_import
-from portal.privacy import block_reason, erase_citizen, external_id_hash, forget_erasure, was_erased
+from portal.privacy.blocklist import block_reason, external_id_hash, forget_erasure, was_erased
+from portal.privacy.erasure import erase_citizen
 from store.models import Citizen
 from store.models.citizens import ErasedExternalId, external_id_key
 from tests.api.api_fixtures import bearer, make_token
@@ -199,11 +200,11 @@ def test_lifting_an_old_block_by_another_case(app, client, make_user):
 
 
 def test_anonymisation_blocks_the_folded_id(app):
-    from portal.privacy import _block_external_id
+    from portal.privacy.blocklist import block_external_id
 
     cid = make_citizen(app, external_id="ÆØ-7")
     with app.app_context():
-        _block_external_id(db.session, db.session.get(Citizen, cid), "anonymised")
+        block_external_id(db.session, db.session.get(Citizen, cid), "anonymised")
         db.session.commit()
         assert db.session.get(Citizen, cid).external_id_key is None
         assert block_reason(db.session, "æø-7") == "anonymised"
@@ -225,7 +226,7 @@ def test_two_citizens_with_the_id_in_different_case_are_blocked_once(app):
     the one folded block (no second row with the same hash)."""
     from datetime import date
 
-    from portal.privacy import anonymise_expired
+    from portal.privacy.retention import anonymise_expired
 
     for external_id in ("AV-9", "av-9"):
         make_citizen(app, external_id=external_id, case_closed=date(2020, 1, 1), case_close_reason="flyttet")

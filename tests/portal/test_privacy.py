@@ -10,7 +10,9 @@ from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Company, CvDocument, HotlineMessage, HotlineRequest,
                            JobGoal, Opening, OutboxEvent, Placement, PlacementEvent, Proposal,
                            SuccessStory)
-from portal.privacy import ANONYMOUS_NAME, ERASED_TEXT, anonymise_expired, erase_citizen
+from portal.privacy.erasure import erase_citizen
+from portal.privacy.retention import anonymise_expired
+from portal.privacy.scrubbing import ANONYMOUS_NAME, ERASED_TEXT
 
 
 @pytest.fixture
@@ -202,7 +204,7 @@ def test_erasure_drops_forms_held_across_a_log_in(app, uploads, make_user):
 
 
 def test_retention_drops_the_case_system_id_and_blocks_it_as_anonymised(app, uploads):
-    from portal.privacy import block_reason, external_id_hash
+    from portal.privacy.blocklist import block_reason, external_id_hash
     from store.models.citizens import ErasedExternalId
 
     with app.app_context():

@@ -19,11 +19,11 @@ def test_retention_refuses_a_period_shorter_than_the_figures_reach(runner):
 
 def test_the_shortest_retention_lies_before_the_figures_reach_on_every_day():
     """A case closed MIN_RETENTION_DAYS before any day lies before the first day any figure reads
-    (privacy.reach_start), so anonymising it changes no month /maal can show."""
+    (coarsening.reach_start), so anonymising it changes no month /maal can show."""
     from datetime import date, timedelta
 
     from portal.config import MIN_RETENTION_DAYS
-    from portal.privacy import FIGURES_REACH_MONTHS, reach_start
+    from portal.privacy.coarsening import FIGURES_REACH_MONTHS, reach_start
 
     assert MIN_RETENTION_DAYS == (FIGURES_REACH_MONTHS + 1) * 31
 
@@ -36,12 +36,12 @@ def test_the_shortest_retention_lies_before_the_figures_reach_on_every_day():
 
 
 def test_retention_with_the_database_down_says_so_in_one_line(runner, monkeypatch):
-    from portal import privacy
+    from portal.privacy import retention
 
     def down(*_args, **_kwargs):
         raise sa.exc.OperationalError("SELECT citizen", {}, ConnectionError("connection refused"))
 
-    monkeypatch.setattr(privacy, "anonymise_expired", down)
+    monkeypatch.setattr(retention, "anonymise_expired", down)
     result = runner.invoke(args=["retention"])
     assert result.exit_code == 1
     assert "retention: the database cannot be used (OperationalError)" in result.output

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from portal.privacy import ANONYMOUS_NAME, anonymise_expired, restricted_kept, restriction_ground
+from portal.privacy.retention import anonymise_expired, restricted_kept, restriction_ground
+from portal.privacy.scrubbing import ANONYMOUS_NAME
 from store.models import Citizen
 from tests.clock import TODAY
 from tests.portal.citizen_fixtures import csrf, make_citizen

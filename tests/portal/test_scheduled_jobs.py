@@ -77,7 +77,7 @@ def test_the_reminder_summaries_say_when_the_mails_were_only_logged(app, runner,
 
 
 def test_a_run_that_fails_is_recorded_as_failed(app, runner, monkeypatch):
-    from portal import privacy
+    from portal.privacy import retention
 
     calls = []
 
@@ -85,7 +85,7 @@ def test_a_run_that_fails_is_recorded_as_failed(app, runner, monkeypatch):
         calls.append(1)
         raise sa.exc.OperationalError("SELECT citizen", {}, ConnectionError("connection refused"))
 
-    monkeypatch.setattr(privacy, "anonymise_expired", down)
+    monkeypatch.setattr(retention, "anonymise_expired", down)
     result = runner.invoke(args=["retention"])
     assert result.exit_code == 1 and "the database cannot be used" in result.output and calls
     assert _runs(app) == [("retention", "failed", "Fejlede: OperationalError")]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, Company, Placement, SuccessStory
-from portal.privacy import erase_citizen
+from portal.privacy.erasure import erase_citizen
 
 CITIZEN_NAME = "Jens Hansen-Møller"
 TEXT = "Medarbejderen startede med fire timer om ugen på lageret og har nu fast job hos os."

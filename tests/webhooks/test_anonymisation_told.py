@@ -1,5 +1,5 @@
 """Retention deletes an anonymised case's proposals once the whole case lies before the figures'
-reach (``portal.privacy.coarsen_out_of_reach``). It tells the companies as an erasure does,
+reach (``portal.privacy.coarsening.coarsen_out_of_reach``). It tells the companies as an erasure does,
 through the same rule (``portal.citizens.recipients.tell``, reason ``anonymised``): the company
 given the name gets the art. 19 notice and ``proposal.withdrawn``, the company shown the candidate
 only by pseudonym the event (the API has no tombstone for a deleted proposal); ids only, once."""
@@ -75,7 +75,7 @@ def test_a_run_that_finds_the_case_coarsened_meanwhile_fails_and_tells_nothing(a
     (here: by the other run between its read and its write) and fails, rolling back what it told."""
     from sqlalchemy.orm.exc import StaleDataError
 
-    from portal import privacy
+    from portal.privacy import coarsening
 
     set_status(app, world["proposal"], "approved")
     with app.app_context():
@@ -85,16 +85,16 @@ def test_a_run_that_finds_the_case_coarsened_meanwhile_fails_and_tells_nothing(a
         db.session.commit()
         db.session.execute(sa.text("DELETE FROM webhook_delivery"))
         db.session.commit()
-        told = privacy._tell_companies
+        told = coarsening._tell_companies
 
         def told_while_another_run_wrote(citizen):
             told(citizen)
             db.session.execute(sa.text("UPDATE citizen SET version = version + 1 WHERE id = :id"),
                                {"id": citizen.id})
 
-        monkeypatch.setattr(privacy, "_tell_companies", told_while_another_run_wrote)
+        monkeypatch.setattr(coarsening, "_tell_companies", told_while_another_run_wrote)
         with pytest.raises(StaleDataError):
-            privacy.coarsen_out_of_reach(db.session, today=world["today"])
+            coarsening.coarsen_out_of_reach(db.session, today=world["today"])
         db.session.rollback()
         assert db.session.get(Proposal, world["proposal"]) is not None
     assert queued(app, world) == {}

@@ -17,7 +17,8 @@ from portal.eligibility import seed_defaults
 from portal.extensions import db
 from portal.hotline import service as hotline
 from portal.placements import lifecycle
-from portal.privacy import ERASED_TEXT, erase_citizen
+from portal.privacy.erasure import erase_citizen
+from portal.privacy.scrubbing import ERASED_TEXT
 from portal.webhooks import sender
 from store.models import AuditEvent, Citizen, HotlineRequest, MailMessage, Notification, Proposal, User
 from store.models.api import WEBHOOK_EVENTS, WebhookDelivery
@@ -132,7 +133,7 @@ def test_erasure_scrubs_the_companys_queued_hotline_closed_and_drops_the_rest(ap
 
 
 def test_anonymisation_clears_the_queues_the_same_way(app, make_user, frozen_today, tmp_path):
-    from portal.privacy import anonymise_expired
+    from portal.privacy.retention import anonymise_expired
 
     world = _world(app, make_user, frozen_today)
     with app.app_context():

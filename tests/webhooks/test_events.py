@@ -242,7 +242,7 @@ def test_hotline_answered_about_a_placement_names_its_citizen_to_the_job_centre(
     assert jobcenter["data"]["citizen_id"] == world["citizen"]
     assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
     assert queued(app, world)["jc_hotline"][0]["data"] == jobcenter["data"]
-    from portal.privacy import erase_citizen
+    from portal.privacy.erasure import erase_citizen
 
     with app.test_request_context():  # the unsent deliveries lose the citizen; the request stays
         assert erase_citizen(db.session, world["citizen"], purpose="test")
@@ -328,7 +328,7 @@ def test_emit_refuses_an_unknown_event():
 
 
 def test_erasure_drops_every_unsent_delivery_about_the_citizens_proposal(app, world, tmp_path):
-    from portal.privacy import erase_citizen
+    from portal.privacy.erasure import erase_citizen
 
     set_status(app, world["proposal"], "consented", consent=True)
     with app.test_request_context():
