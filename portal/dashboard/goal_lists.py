@@ -50,6 +50,8 @@ class FocusMiss:
     # no placement known, and the case started before Jobbro knew the citizen's placements:
     # "none since the case started" is none registered in Jobbro (review BG 2)
     history_unknown: bool = False
+    # of ``wage_hours``, what the case system's figures added (migration 0044; FocusStatus.told_hours)
+    told_hours: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: s
         since = s.last_placement_end or s.case_start
         rows.append(FocusMiss(citizen, whole_months(s.case_start, as_of), whole_months(since, as_of),
                               s.last_placement_end is not None, s.wage_hours, s.hours_short,
-                              citizen.id in hits, s.placed, s.history_unknown))
+                              citizen.id in hits, s.placed, s.history_unknown, s.told_hours))
     return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
 
 

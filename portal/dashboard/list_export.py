@@ -119,9 +119,10 @@ def render_goal_rows(goal: str, view: str, rows: list, header: GoalHeader) -> st
     table = header.lines()
     if goal == "fokus":
         table.append(["Borger nr.", "Borger", "Når målet", "Måneder med sag", "Måneder uden praktik eller løntilskud",
-                      "Løntimer seneste 12 mdr.", "Løntimer der mangler", "VK", "Begrænset behandling"])
+                      "Løntimer seneste 12 mdr.", "Heraf oplyst af fagsystemet", "Løntimer der mangler", "VK",
+                      "Begrænset behandling"])
         table += [[r.citizen.id, _name(r.citizen), _yes(r.met), r.months_on_benefit,
-                   r.months_without_placement, r.wage_hours, None if r.met else r.hours_short,
+                   r.months_without_placement, r.wage_hours, r.told_hours, None if r.met else r.hours_short,
                    _vk(r.citizen), _restricted(r.citizen)] for r in rows]
     elif goal == "aktiv":
         table.append(["Borger nr.", "Borger", "Aktiv i måneden", "Seneste forløb sluttede",

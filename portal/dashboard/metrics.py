@@ -158,6 +158,8 @@ class FocusStatus:
     (review BG 2). ``wage_hours`` are the ordinary wage hours of the 12 calendar months.
     ``history_unknown``: the case started before the citizen came into Jobbro and the case system
     told of no placement by ``as_of``, so none known is none registered in Jobbro.
+    ``told_hours``: of ``wage_hours``, what the case system's figures added (0044: its months
+    without hours in Jobbro, and what its figure for a month exceeds Jobbro's by).
     """
 
     citizen_id: int
@@ -166,6 +168,7 @@ class FocusStatus:
     wage_hours: Decimal
     last_placement_end: date | None
     history_unknown: bool = False
+    told_hours: Decimal = Decimal(0)
 
     @property
     def met(self) -> bool:
@@ -199,9 +202,11 @@ def focus_statuses(facts: Facts, as_of: date, ids: set[int] | None = None) -> li
     last_end = facts.last_company_based_end(as_of)
     unknown = facts.placements_unknown_before(as_of)
     starts = facts.period_start(as_of)
+    told = hours - facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of), started_by=as_of)
     return [FocusStatus(int(facts.ids[i]), date.fromordinal(int(starts[i])), bool(placed[i]),
                         Decimal(int(hours[i])).scaleb(-2),
-                        date.fromordinal(int(last_end[i])) if last_end[i] >= 0 else None, bool(unknown[i]))
+                        date.fromordinal(int(last_end[i])) if last_end[i] >= 0 else None, bool(unknown[i]),
+                        Decimal(int(told[i])).scaleb(-2))
             for i in np.flatnonzero(population)]
 
 

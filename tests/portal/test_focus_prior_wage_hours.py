@@ -90,12 +90,17 @@ def test_the_goal_list_and_its_export_show_the_hours_with_them(app, client, auth
     def row(citizen_id: int) -> str:
         return " ".join(html.split(f'data-citizen-id="{citizen_id}"')[1].split("</tr>")[0].split())
 
-    assert "<td>110</td>" in row(citizens["before"]) and 'data-met="ja"' not in row(citizens["both"])
-    assert "<td>90</td>" in row(citizens["both"]) and "10 løntimer mere" in row(citizens["both"])
+    assert "<td>110 <span" in row(citizens["before"]) and "(heraf 110 oplyst af fagsystemet)" in row(citizens["before"])
+    # Bo: March counts Jobbro's 60 (larger than the case system's 50), April the case system's 30
+    assert "<td>90 <span" in row(citizens["both"]) and "(heraf 30 oplyst af fagsystemet)" in row(citizens["both"])
+    assert "10 løntimer mere" in row(citizens["both"]) and 'data-met="ja"' not in row(citizens["both"])
+    assert "(heraf 85 oplyst af fagsystemet)" in row(citizens["more"])  # May: 70 over Jobbro's 20; June: 15
+    assert "oplyst af fagsystemet" not in row(citizens["old"])
     assert "inkl. timer, fagsystemet har oplyst fra før Jobbro" in html
     export = client.get("/maal/borgere.csv?maal=fokus&omfang=all&maaned=2026-10&vis=alle").get_data(as_text=True)
-    line = next(line for line in export.splitlines() if "Anna Før" in line)
-    assert re.search(r";110(,00)?;", line), line
+    assert "Løntimer seneste 12 mdr.;Heraf oplyst af fagsystemet;Løntimer der mangler" in export
+    line = next(line for line in export.splitlines() if "Bo Begge" in line)
+    assert re.search(r";90(,00)?;30(,00)?;10(,00)?;", line), line
 
 
 def test_the_citizens_page_and_the_access_export_show_them(app, client, auth, make_user, citizens):
