@@ -6,7 +6,6 @@ A month with hours both in Jobbro and from the case system counts the larger fig
 its 12 calendar months November 2025 to October 2026."""
 from __future__ import annotations
 
-import inspect
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from portal.dashboard.facts import Scope, load_facts
 from portal.dashboard.metrics import FOCUS_DEFINITION, compute_focus_goal, wage_hour_months
 from portal.extensions import db
+from portal.privacy.erasure import erase_citizen
 from store.models import PriorWageHours
 from tests.portal.dashboard_fixtures import World
 
@@ -121,16 +121,9 @@ def test_the_citizens_page_and_the_access_export_show_them(app, client, auth, ma
                                                                            (date(2026, 6, 1), Decimal("15.00"))]
 
 
-def test_erasure_deletes_them(app, citizens, tmp_path):
+def test_erasure_deletes_them(app, citizens):
     with app.app_context():
-        # portal.privacy is being split into a package (erasure in portal.privacy.erasure, without the
-        # upload folder argument, which the file store takes over): either layout
-        try:
-            from portal.privacy.erasure import erase_citizen
-        except ImportError:
-            from portal.privacy import erase_citizen
-        folder = (tmp_path,) if "upload_folder" in inspect.signature(erase_citizen).parameters else ()
-        assert erase_citizen(db.session, citizens["more"], *folder, purpose="art. 17")
+        assert erase_citizen(db.session, citizens["more"], purpose="art. 17")
         db.session.commit()
         left = db.session.scalars(sa.select(PriorWageHours.citizen_id)).all()
         assert citizens["more"] not in left and len(left) == 5
