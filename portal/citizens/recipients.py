@@ -24,7 +24,7 @@ to the candidate's page, one that no longer does is told only not to use what it
 :mod:`portal.citizens.rectification` for which fields, and what stays out).
 
 Retention deletes an anonymised case's proposals once the whole case lies before the figures'
-reach (:func:`portal.privacy.coarsen_out_of_reach`); it tells the companies through :func:`tell`
+reach (:func:`portal.privacy.coarsening.coarsen_out_of_reach`); it tells the companies through :func:`tell`
 too (``anonymised``), as an erasure does: the same companies, notices and webhook events.
 
 An erasure deletes the proposals, and with them the portal's only record of who got the name.
@@ -118,7 +118,7 @@ _EVENTS = {
                "eventuelt hentet CV, også i mails og egne systemer. Kandidaten er fjernet fra "
                "jeres opslag."),
     # Retention deletes the proposals of an anonymised case once it lies before the figures' reach
-    # (portal.privacy.coarsen_out_of_reach): told as an erasure is, with its own reason.
+    # (portal.privacy.coarsening.coarsen_out_of_reach): told as an erasure is, with its own reason.
     "anonymised": ("{who} til »{title}« er ikke længere aktuel, og borgerens oplysninger er anonymiseret "
                    "hos jobcentret. Slet det, I har fået om kandidaten (navn, kontaktoplysninger, CV).",
                    "Borgerens sag blev afsluttet for længe siden, og jobcentret har anonymiseret "
@@ -158,7 +158,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
 
     Call it before the change for ``erased``, ``anonymised``, ``restricted`` and ``withdrawn``
     (who holds the name then) and after it for ``lifted`` (who sees it again). ``anonymised``
-    is retention deleting an anonymised case's proposals (:func:`portal.privacy.coarsen_out_of_reach`),
+    is retention deleting an anonymised case's proposals (:func:`portal.privacy.coarsening.coarsen_out_of_reach`),
     told as an erasure is (:data:`GONE`). The notice links to the opening (erased, anonymised:
     the candidate is gone) or to the candidate's page. For :data:`GONE` the companies are also
     kept in the audit log (``erasure_recipients_told``, ``anonymisation_recipients_told``; see

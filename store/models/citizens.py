@@ -51,7 +51,7 @@ def external_id_key(external_id: str | None) -> str | None:
 
     Kept in ``Citizen.external_id_key`` (indexed, migration 0035) by the hook below on every
     write of ``external_id``; :func:`portal.citizens.service.same_external_id` compares it, and
-    an erased id is blocked by the hash of this key (:func:`portal.privacy.block_hashes`).
+    an erased id is blocked by the hash of this key (:func:`portal.privacy.blocklist.block_hashes`).
     Callers with typed input clean it first (:func:`portal.formutil.clean_line`).
 
     Two migrations hold a copy of this fold (a migration never imports the models): 0035
@@ -277,8 +277,8 @@ class ErasedExternalId(db.Model):
     job (``reason``), kept as a keyed hash only.
 
     The next sync sending the same external id is refused instead of bringing the person back
-    (:func:`portal.privacy.was_erased`); an administrator can lift the block
-    (:func:`portal.privacy.forget_erasure`). ``key_hash`` is HMAC-SHA256 under a key derived
+    (:func:`portal.privacy.blocklist.was_erased`); an administrator can lift the block
+    (:func:`portal.privacy.blocklist.forget_erasure`). ``key_hash`` is HMAC-SHA256 under a key derived
     from ``PSEUDONYM_KEY``, so the table holds nothing that names or numbers the person.
     """
 
