@@ -14,7 +14,7 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
 - what each company got (the recipients, art. 15(1)(c)), past disclosures included: a summary,
   and each time the name was shown, from when to when, with the contact details and the CV that
   came with it (the consent's choices: its audit event, since a withdrawal, an end or a new round
-  clears them from the proposal; only those its text covered, :data:`portal.proposals.CONSENT_SCOPES`:
+  clears them from the proposal; only those its text covered, :data:`portal.consents.CONSENT_SCOPES`:
   under »samtykke-v1« the name alone, except a time shown before the portal followed the text
   (:func:`scope_rule_from`), which states what the record says was given and »Ukendt« where none
   says) and how it ended; and the company's CV downloads;
@@ -49,7 +49,7 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
                                 OPENING_KINDS, PLACEMENT_EVENT_KINDS, PROPOSAL_STATUSES, READINESS_GROUPS, ROLES)
 
-from .. import name_order, postcodes, proposals
+from .. import consents, name_order, postcodes, proposals
 from ..privacy import retention, scrubbing
 from ..citizens import cv_sharing, cv_versions
 from ..extensions import db
@@ -234,16 +234,16 @@ def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
 def _status(proposal: Proposal) -> str:
     """The proposal's status; a name shown under a consent whose text covers the name alone says
     so, as the consultant's page does (review BJ 2), not »Navn og profil delt«."""
-    if (proposal.status == "disclosed" and proposals.active_consent(proposal) is not None
-            and "profile" not in proposals.shared_scope(proposal)):
+    if (proposal.status == "disclosed" and consents.active_consent(proposal) is not None
+            and "profile" not in consents.shared_scope(proposal)):
         return "Navnet delt med virksomheden (samtykket dækker ikke profilen)"
     return PROPOSAL_STATUSES.get(proposal.status, proposal.status)
 
 
 def _cv_chosen(proposal: Proposal) -> bool | None:
     """Proposal.share_cv, the choice of the latest consent, as far as that consent's text covers a
-    CV (:func:`portal.proposals.choices_scope`): one under »samtykke-v1« never shared it."""
-    if proposal.share_cv and proposal.consents and "cv" not in proposals.choices_scope(proposal):
+    CV (:func:`portal.consents.choices_scope`): one under »samtykke-v1« never shared it."""
+    if proposal.share_cv and proposal.consents and "cv" not in consents.choices_scope(proposal):
         return False
     return proposal.share_cv
 
@@ -267,7 +267,7 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
         [proposal.disclosed_at] if proposal.disclosed_at else [])
     if not moments:
         return None
-    consent = proposals.active_consent(proposal)
+    consent = consents.active_consent(proposal)
     profile = proposal.shared_profile or {}
     what = ["Navn"]
     # The profile as each time shown had it (approved before it ended); a proposal whose profile was
@@ -285,7 +285,7 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
     # registered); never under a text that covered no contact details (a row written before that counted).
     known = {key for period in periods for key in period.contacts or ()}
     unknown = any(period.contacts is None for period in periods)
-    contacts = [key for key in proposals.contacts_given(proposal) if unknown or key in known]
+    contacts = [key for key in consents.contacts_given(proposal) if unknown or key in known]
     what += [SHARED_PROFILE_LABELS[key].lower() for key in contacts]
     # The CV as each time shared it (a withdrawal, an end or a new round clears Proposal.share_cv).
     cvs = list(dict.fromkeys(period.cv_text for period in periods
@@ -309,7 +309,7 @@ def _sees_now(proposal: Proposal) -> str:
     alone, that it sees only the name (review BJ 2: »Hvad« lists what it got before too)."""
     if not proposals.identity_released(proposal):
         return "Nej"
-    return "Ja" if proposals.shared_scope(proposal) else "Ja, kun navnet (samtykketeksten dækker ikke mere)"
+    return "Ja" if consents.shared_scope(proposal) else "Ja, kun navnet (samtykketeksten dækker ikke mere)"
 
 
 # --- what each time the name was shown carried, and how it ended (art. 15(1)(c)) -------------------
@@ -334,7 +334,7 @@ _RULE_KEY = "access_export_scope_rule_from"
 
 def scope_rule_from() -> datetime:
     """When this deployment began to share only what a consent's text covers
-    (proposals.CONSENT_SCOPES): before it, a consent under »samtykke-v1« showed the company the
+    (consents.CONSENT_SCOPES): before it, a consent under »samtykke-v1« showed the company the
     approved profile and the chosen contact details and CV too. Migration 0041 writes it
     (``deployment_fact`` ``consent_scope_rule_from``: the time of that upgrade, or of the install).
 
@@ -429,9 +429,9 @@ def _recorded_choices(consent: Consent, proposal: Proposal, history: _History) -
 
 def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
     """The consent's choices (:func:`_recorded_choices`), only those its text covers
-    (:func:`portal.proposals.scope_of`: what the portal shares under it since it follows the text,
+    (:func:`portal.consents.scope_of`: what the portal shares under it since it follows the text,
     :func:`scope_rule_from`). Known without the event when the text covers neither."""
-    scope = proposals.scope_of(consent.text_version)
+    scope = consents.scope_of(consent.text_version)
     if not {"contacts", "cv"} & scope:
         return _Choices((), False)
     choices = _recorded_choices(consent, proposal, history)
@@ -445,7 +445,7 @@ def _choices_text(consent: Consent, choices: _Choices | None, recorded: _Choices
     covered the name alone (»samtykke-v1«), with the choices recorded beside it all the same
     (``recorded``: the portal shared them until it followed the text, review BJ 2), else the name
     and the choices it covered."""
-    if not proposals.scope_of(consent.text_version):
+    if not consents.scope_of(consent.text_version):
         extra = [*(SHARED_PROFILE_LABELS[key].lower() for key in recorded.contacts),
                  *(["CV"] if recorded.cv else [])] if recorded else []
         return "Kun navnet" + (f" efter samtykketeksten; registrerede valg: {', '.join(extra)}" if extra else "")
@@ -537,23 +537,23 @@ def _periods(proposal: Proposal, history: _History) -> list[_Period]:
 
 def _period(proposal: Proposal, consent: Consent, history: _History, start: datetime, end: datetime | None,
             how: str | None) -> _Period:
-    # What the consent's text covered (proposals.CONSENT_SCOPES; under »samtykke-v1« the name
+    # What the consent's text covered (consents.CONSENT_SCOPES; under »samtykke-v1« the name
     # alone), whatever the proposal or the audit event holds, since the portal follows the text
     # (scope_rule_from); a time shown before that under a narrower text gave what the record says.
-    scope = proposals.scope_of(consent.text_version)
+    scope = consents.scope_of(consent.text_version)
     if "profile" not in scope and start < history.rule_from:
         return _earlier_period(proposal, consent, history, start, end, how)
     choices = _choices(consent, proposal, history)
     profile = _profile_shown(proposal, history, start, end) if "profile" in scope else False
     if choices is None:
         return _Period(start, end, how, consent.text_version, None, profile, None, None, cv_known=False)
-    # Never a detail the company is not known to have got (proposals.contacts_given: what
+    # Never a detail the company is not known to have got (consents.contacts_given: what
     # Proposal.shared_contacts kept and, while the name is shared, what its copy holds); not known
     # when neither says (a name shared before migration 0036, and no longer).
     if proposal.shared_contacts is None and proposal.status != "disclosed" and choices.contacts:
         contacts = None
     else:
-        given = proposals.contacts_given(proposal)
+        given = consents.contacts_given(proposal)
         contacts = tuple(key for key in choices.contacts if key in given)
     cv, text = _cv_shared(proposal.citizen, consent, history) if choices.cv else (None, None)
     return _Period(start, end, how, consent.text_version, contacts, profile, cv, text)
@@ -564,7 +564,7 @@ def _earlier_period(proposal: Proposal, consent: Consent, history: _History, sta
     """A time shown under a text that covered the name alone (»samtykke-v1«) that began before the
     portal followed the text (:func:`scope_rule_from`; review BJ 2). The portal then gave what the
     consent's choices held, so the export states what the record says was given, not the scope: the
-    contact details ``Proposal.shared_contacts`` records (:func:`portal.proposals.contacts_given`;
+    contact details ``Proposal.shared_contacts`` records (:func:`portal.consents.contacts_given`;
     a v1 disclosure since records none), among the consent's recorded choices. Whether the approved
     profile was shown no record says (a disclosure keeps no fields): »Ukendt« when one was approved
     before the time ended and before the rule, never a guess; the CV likewise."""
@@ -574,7 +574,7 @@ def _earlier_period(proposal: Proposal, consent: Consent, history: _History, sta
     if proposal.shared_contacts is None and proposal.status != "disclosed":
         contacts = None  # not known (a name shared before migration 0036, and no longer)
     else:
-        given = proposals.contacts_given(proposal)
+        given = consents.contacts_given(proposal)
         contacts = tuple(key for key in given if recorded is None or key in recorded.contacts)
     cv_text = None
     if recorded is not None and recorded.cv:

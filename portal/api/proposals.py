@@ -24,6 +24,7 @@ from store.models import Citizen, Interview, Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES, INTERVIEW_STATUSES, PROPOSAL_STATUSES
 
 from .. import audit
+from .. import consents
 from .. import proposals as rules
 from ..extensions import db
 from ..interviews import answers, booking, queries
@@ -150,7 +151,7 @@ class AnswerIn(ma.Schema):
 
 def _disclosed_until(proposal: Proposal) -> datetime | None:
     """When the consent behind the shown name stops counting by its date (None: none in force)."""
-    consent = rules.active_consent(proposal)
+    consent = consents.active_consent(proposal)
     return disclosure.ends_at(consent.deadline) if consent is not None else None
 
 

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
-from .. import audit, private_details, proposals
+from .. import audit, consents, private_details, proposals
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
@@ -53,7 +53,7 @@ class ConsentForm(DanishForm):
     share_phone = BooleanField("Virksomheden må få borgerens telefonnummer")
     share_email = BooleanField("Virksomheden må få borgerens e-mail")
     share_cv = BooleanField("Virksomheden må få borgerens CV (som tekst, uden helbred, CPR og andre private oplysninger)")
-    text_read = BooleanField(f"Borgeren har fået samtykketeksten ({proposals.CONSENT_TEXT_VERSION})",
+    text_read = BooleanField(f"Borgeren har fået samtykketeksten ({consents.CONSENT_TEXT_VERSION})",
                              validators=[DataRequired("Bekræft at borgeren har fået samtykketeksten.")])
 
 
@@ -162,7 +162,7 @@ def _page(item: Proposal, status: int = 200, **forms):
     offer_only_what_exists(context["consent_form"], item)
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
-        active=proposals.active_consent(item),
+        active=consents.active_consent(item),
         # After the pair's placement ended there is nothing left to share the name for.
         renews_consent=proposals.renews_consent(item) and not (placements and all(p.end_reason for p in placements)),
         placements=placements, listed_placements=listed, today=clock.today(), renewal_due=_renewal_due(item),
@@ -173,10 +173,10 @@ def _page(item: Proposal, status: int = 200, **forms):
         status_label=opening_done.status_label(item),
         company_code=pseudonym(item.citizen_id, item.opening_id),  # how the company names the candidate
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, clock.today()),
-        text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
-        consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
-        shared_words=proposals.scope_words(item), shared_summary=shared_summary(item),
-        scope_short=_listed([_NOT_COVERED[part] for part in proposals.scope_short_of_current(item)]),
+        text_version=consents.CONSENT_TEXT_VERSION, consent_text=consents.consent_text(item),
+        consent_texts={c.text_version: consents.consent_text(item, c.text_version) for c in item.consents},
+        shared_words=consents.scope_words(item), shared_summary=shared_summary(item),
+        scope_short=_listed([_NOT_COVERED[part] for part in consents.scope_short_of_current(item)]),
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
         profile_withheld=private_details.describe(profile.withheld(item)),
         **context, **_assessment(item)), status
@@ -184,9 +184,9 @@ def _page(item: Proposal, status: int = 200, **forms):
 
 def shared_summary(item: Proposal) -> str:
     """What the citizen agreed to share, as far as the text of the consent in force covers it
-    (:func:`portal.proposals.scope_words`): »Navn og profil, telefonnummer«, »Kun navnet«
+    (:func:`portal.consents.scope_words`): »Navn og profil, telefonnummer«, »Kun navnet«
     (a text that names only the name), or »Intet (intet gyldigt samtykke)«."""
-    words = proposals.scope_words(item)
+    words = consents.scope_words(item)
     if not words:
         return "Intet (intet gyldigt samtykke)"
     if len(words) == 1:
@@ -194,7 +194,7 @@ def shared_summary(item: Proposal) -> str:
     return ", ".join([f"Navn og {words[1]}", *words[2:]])
 
 
-# The parts of proposals.CONSENT_SCOPES as »dækker ikke …« names them.
+# The parts of consents.CONSENT_SCOPES as »dækker ikke …« names them.
 _NOT_COVERED = {"profile": "profilen", "contacts": "kontaktoplysninger", "cv": "CV’et"}
 
 
@@ -210,7 +210,7 @@ def offer_only_what_exists(form: ConsentForm, item: Proposal) -> ConsentForm:
     back (review AC 9)."""
     citizen = item.citizen
     has = {"share_phone": bool((citizen.phone or "").strip()), "share_email": bool((citizen.email or "").strip()),
-           "share_cv": proposals.has_cv_text(citizen)}
+           "share_cv": consents.has_cv_text(citizen)}
     for name, present in has.items():
         if not present:
             field = form[name]
@@ -221,9 +221,9 @@ def offer_only_what_exists(form: ConsentForm, item: Proposal) -> ConsentForm:
 
 
 def _renewal_due(item: Proposal) -> bool:
-    """The consent in force ends within :data:`portal.proposals.CONSENT_DUE_DAYS` days."""
-    active = proposals.active_consent(item)
-    return active is not None and active.deadline <= clock.today() + timedelta(days=proposals.CONSENT_DUE_DAYS)
+    """The consent in force ends within :data:`portal.consents.CONSENT_DUE_DAYS` days."""
+    active = consents.active_consent(item)
+    return active is not None and active.deadline <= clock.today() + timedelta(days=consents.CONSENT_DUE_DAYS)
 
 
 def _blank_consent_form(item: Proposal) -> ConsentForm:
@@ -232,8 +232,8 @@ def _blank_consent_form(item: Proposal) -> ConsentForm:
         return ConsentForm(formdata=kept, meta={"csrf": False})
     renewal = proposals.renews_consent(item)
     # only choices the earlier consent's text covered: one given under a text that named only
-    # the name chose nothing more, whatever the proposal holds (proposals.CONSENT_SCOPES)
-    scope = proposals.choices_scope(item) if renewal else frozenset()
+    # the name chose nothing more, whatever the proposal holds (consents.CONSENT_SCOPES)
+    scope = consents.choices_scope(item) if renewal else frozenset()
     chosen = (item.shared_profile or {}) if "contacts" in scope else {}
     return ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90),
                        share_phone="phone" in chosen, share_email="email" in chosen,
@@ -458,7 +458,7 @@ def _disclose(args: dict, formdata: MultiDict | None = None) -> None:
     if formdata is None and not StepForm().validate_on_submit():
         flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
         return
-    what = "navn og profil" if "profile" in proposals.shared_scope(item) else "navn"  # review BJ 6
+    what = "navn og profil" if "profile" in consents.shared_scope(item) else "navn"  # review BJ 6
     _step(lambda: sharing.disclose(item, current_user),
           f"Borgerens {what} er nu delt med virksomheden, og virksomheden har fået besked.")
 
@@ -536,7 +536,7 @@ def approve_profile(proposal_id: int):
             db.session.rollback()
             form.form_errors.append(str(err))
         else:
-            if proposals.active_consent(item) is not None and "profile" not in proposals.shared_scope(item):
+            if consents.active_consent(item) is not None and "profile" not in consents.shared_scope(item):
                 after = (" Det nuværende samtykke dækker kun navnet, så virksomheden ser ikke profilen under det."
                          )  # review BJ 6
             else:

@@ -25,7 +25,7 @@ from matching.domain import DEFAULT_PRIORITY, Exclusion, Filters, Match, Opening
 from matching.ranking import sort_key
 from matching.service import MatchResult
 
-from .. import matching_runtime, proposals, proposals_hold
+from .. import consents, matching_runtime, proposals, proposals_hold
 from ..extensions import db
 from . import bp
 from .reasons import broken_limits
@@ -229,5 +229,5 @@ def citizen_proposals(citizen_id: int, today: date | None = None) -> list[Propos
         last = max(p.consents, key=lambda c: (c.given_at, c.id), default=None)
         held = p.id in on_hold
         lines.append(ProposalLine(p, proposals.identity_released(p, today) and not held,
-                                  proposals.active_consent(p, today), last, held))
+                                  consents.active_consent(p, today), last, held))
     return lines

@@ -38,7 +38,8 @@ from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_hours_count
 from . import bp
-from ..proposals import CONTACT_KEYS, ENDED, TransitionError, sharing_refusal
+from ..consents import CONTACT_KEYS
+from ..proposals import ENDED, TransitionError, sharing_refusal
 from ..shared_goal import shared_goal_choices
 from store import clock
 from store.models import Citizen, Proposal, User

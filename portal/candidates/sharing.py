@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from .. import proposals
+from .. import consents, proposals
 from ..extensions import db
 from ..notifications.service import notify
 from ..pseudonyms import pseudonym
@@ -36,7 +36,7 @@ def disclose(proposal: Proposal, user: User) -> None:
     if "disclosed" not in proposals.allowed_next(proposal):
         proposals.disclose(proposal, user)  # raises the state machine's own message
     # A consent whose text covers the name alone shares no profile, so none need be approved (review BJ 6).
-    if "profile" in proposals.shared_scope(proposal) and not profile.is_approved(proposal):
+    if "profile" in consents.shared_scope(proposal) and not profile.is_approved(proposal):
         raise proposals.TransitionError(MISSING_PROFILE)
     # Before the notices: a withdrawal committed meanwhile refuses this step (nothing told).
     proposals.lock(proposal, "disclosed")
@@ -55,7 +55,7 @@ def record_consent(proposal: Proposal, user: User, **choices) -> str:
         TransitionError: as :func:`portal.proposals.record_consent` (nothing written).
     """
     renewal = proposals.renews_consent(proposal)
-    reshown = proposal.status == "disclosed" and proposals.active_consent(proposal) is None
+    reshown = proposal.status == "disclosed" and consents.active_consent(proposal) is None
     proposals.record_consent(proposal, user, **choices, before_commit=_announce if reshown else None)
     if reshown:
         return ("Det nye samtykke er registreret. Virksomheden ser igen navnet og profilen og har fået besked.")
@@ -89,13 +89,13 @@ def _announce(proposal: Proposal) -> None:
     # identity again (SECURITY.md); the portal shows the name while the consent holds.
     who = pseudonym(proposal.citizen_id, opening.id)
     text = shared_notice(who, opening.title)
-    if "profile" in proposals.shared_scope(proposal):
+    if "profile" in consents.shared_scope(proposal):
         body = (f"{text}\n\nJobcentret har delt kandidatens navn og en kort profil med jer. Se profilen, "
                 f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen.")
     else:  # a consent whose text covers the name alone (review BJ 6)
         body = (f"{text}\n\nJobcentret har delt kandidatens navn med jer. Samtykket dækker kun navnet, så I får "
                 f"ikke en profil, kontaktoplysninger eller CV. Se navnet og jeres kontakt i jobcentret i portalen.")
-    consent = proposals.active_consent(proposal)
+    consent = consents.active_consent(proposal)
     users = db.session.scalars(sa.select(User).where(
         User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
         .order_by(User.id)).all()

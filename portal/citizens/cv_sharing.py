@@ -3,7 +3,7 @@
 A company never gets the stored CV file (review AJ 1). A file can hold anything: a CPR number,
 »Sygemeldt med stress«, a photo, text in its metadata, comments or tracked changes that the text
 extraction never reads. The consent text promises the citizen that health details,
-skånehensyn, benefit and CPR number are not passed on (:data:`portal.proposals.CONSENT_TEXTS`),
+skånehensyn, benefit and CPR number are not passed on (:data:`portal.consents.CONSENT_TEXTS`),
 and SECURITY.md's allow-list never shows age, gender or origin. So the company gets the CV's
 extracted text, with every sentence that holds a private detail left out
 (:func:`portal.private_details.find`, the check the shared profile is shown through,
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from cachetools import LRUCache
 
-from .. import cv_details, private_details, proposals
+from .. import consents, cv_details, private_details
 from ..extensions import db
 from ..i18n import and_list
 from . import bp
@@ -156,7 +156,7 @@ def taken_out() -> str:
 def consented_version(proposal: Proposal) -> CvDocument | None:
     """The CV that was the citizen's current one when the consent in force was given (the
     newest stored at or before that moment), or None: no consent in force, or no CV then."""
-    consent = proposals.active_consent(proposal)
+    consent = consents.active_consent(proposal)
     if consent is None:
         return None
     earlier = [cv for cv in proposal.citizen.cv_documents if cv.created_at <= consent.given_at]
@@ -182,7 +182,7 @@ def sharing(citizen: Citizen) -> list[Sharing]:
     current = citizen.current_cv
     out = []
     for proposal in found:
-        if not proposals.shares_cv(proposal):  # no consent in force, or one whose text covers no CV
+        if not consents.shares_cv(proposal):  # no consent in force, or one whose text covers no CV
             continue
         version = consented_version(proposal)
         out.append(Sharing(proposal, version, current is not None and (version is None or version.id != current.id)))

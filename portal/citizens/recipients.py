@@ -42,7 +42,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import audit, name_order, proposals
+from .. import audit, consents, name_order, proposals
 from ..extensions import db
 from ..i18n import and_list, format_date
 from ..notifications.service import notify, path_for
@@ -103,7 +103,7 @@ def _releasing(citizen: Citizen, despite_restriction: bool) -> list[Proposal]:
         released = proposals.identity_released(proposal, today)
         if not released and despite_restriction and citizen.restricted:
             # What identity_released would say once the restriction is lifted.
-            released = proposals.active_consent(proposal, today) is not None
+            released = consents.active_consent(proposal, today) is not None
         if released:
             held.append(proposal)
     return held
@@ -281,12 +281,12 @@ _CORRECTED_HIDDEN = ("Oplysningerne om {who} til »{title}« er rettet hos jobce
 def readable_now(proposal: Proposal, fields: list[str], today: date) -> list[str]:
     """Which of the corrected ``fields`` the company can read in the portal now (review BJ 1): the
     name while it is shown (:func:`portal.proposals.identity_released`), a contact detail only
-    when the consent in force also shares it (:func:`portal.proposals.shared_contacts_now`: a
+    when the consent in force also shares it (:func:`portal.consents.shared_contacts_now`: a
     consent under a text that named the name alone shares no contact detail, though the company
     may have been given one before)."""
     if not proposals.identity_released(proposal, today):
         return []
-    shared = proposals.shared_contacts_now(proposal, today)
+    shared = consents.shared_contacts_now(proposal, today)
     return [f for f in fields if f == "name" or f in shared]
 
 

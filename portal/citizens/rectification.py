@@ -11,7 +11,7 @@ removed from the copy). The name is read live from the citizen already.
 
 Every company that was given the citizen's name (:func:`.recipients.given_proposals`: disclosed,
 whatever happened since) is told of the corrected details it got (the name; the phone or e-mail
-it was given, :func:`portal.proposals.contacts_given`), by pseudonym and field, never the values
+it was given, :func:`portal.consents.contacts_given`), by pseudonym and field, never the values
 (:func:`.recipients.tell_corrected`, GDPR art. 19: every recipient): also one whose consent has
 run out, or was withdrawn, whose proposal ended, or whose pair was decided anew. Such a company
 no longer sees the candidate's details, so it is only told that what it got is not to be used,
@@ -41,7 +41,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from .. import proposals
+from .. import consents
 from ..extensions import db
 from ..i18n import and_list
 from . import recipients
@@ -65,10 +65,10 @@ def correct(citizen: Citizen, changed: list[str]) -> recipients.Corrected:
         profile = dict(proposal.shared_profile or {})
         # The contact details the company got, also under a consent since withdrawn or ended (read
         # before the copy changes: a detail removed from it was still given).
-        had = [key for key in proposals.contacts_given(proposal) if key in fields]
-        copied = [key for key in proposals.CONTACT_KEYS if key in fields and key in profile]
-        if copied and proposal.status in ("consented", "disclosed") and proposals.active_consent(proposal, today):
-            proposals.keep_contacts_given(proposal)  # before a detail removed leaves the copy
+        had = [key for key in consents.contacts_given(proposal) if key in fields]
+        copied = [key for key in consents.CONTACT_KEYS if key in fields and key in profile]
+        if copied and proposal.status in ("consented", "disclosed") and consents.active_consent(proposal, today):
+            consents.keep_contacts_given(proposal)  # before a detail removed leaves the copy
             for key in copied:
                 value = (getattr(citizen, key) or "").strip()
                 if value:

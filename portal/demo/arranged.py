@@ -8,7 +8,7 @@ pay people whose names it may never see (review B2). This step gives them the tr
 portal would have: one opening per company and kind ("filled" while one of its placements
 runs, else "closed"), and per citizen a proposal approved, consented, disclosed and answered
 "hired" shortly before the start. A consent lasts at most a year
-(:data:`portal.proposals.MAX_CONSENT_DAYS`): a placement still running after that had it
+(:data:`portal.consents.MAX_CONSENT_DAYS`): a placement still running after that had it
 renewed a few days before its deadline (:attr:`DemoProposal.renewal`). A placement that ended
 keeps the consent it had, live or long expired, as the pipeline's proposals do.
 
@@ -22,8 +22,8 @@ import random
 from collections import Counter
 from datetime import date, timedelta
 
-from ..proposals import CONSENT_TEXT_VERSION as CURRENT_TEXT_VERSION
-from ..proposals import MAX_CONSENT_DAYS
+from ..consents import CONSENT_TEXT_VERSION as CURRENT_TEXT_VERSION
+from ..consents import MAX_CONSENT_DAYS
 from . import texts
 from .occupations import BY_KEY
 from .openings import CONSENT_TEXT_VERSION, DISCLOSED_AFTER, _explanation, _opening, consent_deadline, sector_occupations

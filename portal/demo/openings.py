@@ -14,7 +14,8 @@ from matching import licences
 from matching.geo import BUILTIN_POSTCODES as POSTCODES
 from matching.geo import haversine_km
 
-from ..proposals import CONSENT_TEXT_VERSION as CURRENT_TEXT_VERSION, ENDABLE, MAX_CONSENT_DAYS
+from ..consents import CONSENT_TEXT_VERSION as CURRENT_TEXT_VERSION, MAX_CONSENT_DAYS
+from ..proposals import ENDABLE
 from . import texts
 from .occupations import BY_KEY, OCCUPATIONS, Occupation, opening_licences
 from .people import at, demo_companies, town
@@ -37,7 +38,7 @@ CONSENT_TERMS = (90, 180, MAX_CONSENT_DAYS)
 PIPELINE_WEIGHTS = {"proposed": 28, "approved": 16, "rejected": 15, "consented": 12,
                     "disclosed": 23, "withdrawn": 6}
 # The demo's consents are given under the current text: it covers the profile and the phone
-# number the demo shares (portal.proposals.CONSENT_SCOPES); an older text would share the name only.
+# number the demo shares (portal.consents.CONSENT_SCOPES); an older text would share the name only.
 CONSENT_TEXT_VERSION = CURRENT_TEXT_VERSION
 
 
@@ -189,7 +190,7 @@ def consent_deadline(given: date, today: date) -> date:
     """The deadline a consultant would have agreed: the shortest usual term (3, 6 or 12 months,
     :data:`CONSENT_TERMS`) that still holds today, so a live proposal has a live consent. A
     consent given more than a year ago cannot hold (a year is the most,
-    :data:`portal.proposals.MAX_CONSENT_DAYS`): it got the shortest term and has clearly
+    :data:`portal.consents.MAX_CONSENT_DAYS`): it got the shortest term and has clearly
     expired, as the page and the work queue then say."""
     for days in CONSENT_TERMS:
         if given + timedelta(days=days) > today:

@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from ..formutil import kept_form
 from .. import proposals_hold
-from ..proposals import OPENING_DONE, active_consent, identity_released, sharing_refusal
+from ..consents import active_consent
+from ..proposals import OPENING_DONE, identity_released, sharing_refusal
 from store.models import Interview, Proposal
 from . import bp
 from .access import unsent_texts

@@ -8,7 +8,7 @@ from datetime import date
 from ..auth import relogin, replay
 from ..privacy.coarsening import FIGURES_REACH_MONTHS
 from ..privacy.retention import days_text
-from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
+from ..consents import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).
 PRIVACY_REVIEWED = date(2026, 12, 6)

@@ -62,7 +62,8 @@ from ..interviews.queries import booked_among, ends_at, interviews_by_proposal, 
 from ..placements import followup
 from ..placements.service import not_cancelled_clause
 from .. import proposals_hold
-from ..proposals import CONSENT_DUE_DAYS, ENDABLE, OPENING_DONE, VISIBLE_TO_COMPANY, identity_released
+from ..consents import CONSENT_DUE_DAYS
+from ..proposals import ENDABLE, OPENING_DONE, VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
@@ -285,7 +286,7 @@ def company_answers(user: User, today: date) -> list[Answer]:
 
 # What the proposal page offers after a yes from the company, by status (the page's own rule:
 # sharing the name, an interview and a start all need a live consent,
-# :func:`portal.proposals.active_consent`; without one the page offers a new consent).
+# :func:`portal.consents.active_consent`; without one the page offers a new consent).
 EXPIRED_CONSENT = "Samtykket er udløbet: registrér et nyt samtykke"
 
 

@@ -4,7 +4,7 @@ Before the identity is released (disclosed with a live consent) the company sees
 allow-list as on the opening (pseudonym, match band, hours, shared jobmål). After it: the
 name, the contact details the citizen agreed to share, the profile the consultant approved,
 the CV when the citizen consented to share it, and the job-centre contact; each only as far as
-the text of the consent covers it (:data:`portal.proposals.CONSENT_SCOPES`: an older text
+the text of the consent covers it (:data:`portal.consents.CONSENT_SCOPES`: an older text
 covers the name alone). Every view of
 the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
 
@@ -31,8 +31,8 @@ from ..extensions import db
 from ..candidates import profile as profiles
 from ..citizens import cv_sharing
 from ..interviews import queries
-from ..proposals import (CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released, no_longer_current,
-                         placement_started, shared_contacts_now, shared_scope, shares_cv)
+from ..consents import CONTACT_KEYS, shared_contacts_now, shared_scope, shares_cv
+from ..proposals import ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released, no_longer_current, placement_started
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, requirements, service
@@ -55,7 +55,7 @@ def visible_proposal(opening_id: int, proposal_id: int) -> tuple[Opening, Propos
 
 def released_profile(proposal: Proposal) -> dict:
     """The approved profile's rows and the contact details the citizen agreed to share, as far
-    as the text of the consent in force covers them (:func:`portal.proposals.shared_scope`): a
+    as the text of the consent in force covers them (:func:`portal.consents.shared_scope`): a
     consent given under a text that names only the name (``name_only``) shows nothing more.
 
     Contact details come with the consent, so they show even before the profile is approved.
@@ -93,7 +93,7 @@ class SharedCv:
 
 def shared_cv(proposal: Proposal) -> SharedCv | None:
     """The CV the company may download, or None (no consent to share it, or one whose text does
-    not cover a CV: :func:`portal.proposals.shares_cv`; no CV when the consent
+    not cover a CV: :func:`portal.consents.shares_cv`; no CV when the consent
     was given, nothing left once checked, or the candidate is on hold after a change of the
     opening's requirements: no name, so no CV, as in the API).
 

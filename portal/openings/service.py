@@ -21,7 +21,8 @@ from store.models import Citizen, Company, Opening, Placement, Proposal
 from store.outbox import record_change
 from store.profiles import opening_profile
 from ..notifications.service import notify, path_for
-from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause)
+from ..consents import active_consent
+from ..proposals import ENDED, VISIBLE_TO_COMPANY, identity_released, identity_released_clause
 from ..shared_goal import shown_goal
 from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, running_placement_start
 from ..postcodes import town_of

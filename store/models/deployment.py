@@ -10,7 +10,7 @@ from ..db import db
 from .base import UTCDateTime
 
 # When this deployment began to share only what a consent's text covers
-# (``portal.proposals.CONSENT_SCOPES``): written by migration 0041, read by the access export.
+# (``portal.consents.CONSENT_SCOPES``): written by migration 0041, read by the access export.
 CONSENT_SCOPE_RULE_FROM = "consent_scope_rule_from"
 
 

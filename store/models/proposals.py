@@ -52,7 +52,7 @@ class Proposal(db.Model):
     shared_profile: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     # The contact details the company was ever given on this proposal, as field names ("phone",
     # "email"; never their values): added when the name is shared and when a consent renewed
-    # while it is shared shows other choices (portal.proposals.contacts_given), and kept when
+    # while it is shared shows other choices (portal.consents.contacts_given), and kept when
     # the consent is withdrawn, runs out or ends with the proposal, and when the pair is
     # decided anew, since the company still has what it got: a correction (GDPR art. 19,
     # portal.citizens.rectification) reaches it by these. Deleted with the proposal (erasure).

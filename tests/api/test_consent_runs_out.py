@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.api import disclosure
 from portal.extensions import db
 from store import clock
@@ -46,7 +46,7 @@ def _disclosed(app, world, company_id: int, deadline: date, count: int = 1) -> l
                                 decided_by_id=world["consultant"].id)
             db.session.add(proposal)
             db.session.flush()
-            db.session.add(Consent(proposal_id=proposal.id, text_version=proposals.CONSENT_TEXT_VERSION,
+            db.session.add(Consent(proposal_id=proposal.id, text_version=consents.CONSENT_TEXT_VERSION,
                                    channel="telefon", deadline=deadline, recorded_by_id=world["consultant"].id))
             ids.append(proposal.id)
         db.session.commit()

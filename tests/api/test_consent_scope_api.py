@@ -1,4 +1,4 @@
-"""The API and webhooks follow what the consent's text covers (proposals.CONSENT_SCOPES): under
+"""The API and webhooks follow what the consent's text covers (consents.CONSENT_SCOPES): under
 »samtykke-v1« (the name only) the company's API item holds the name and no contact detail, and a
 phone number corrected through the API (PUT /citizens/{external_id}) is no news to a company
 that was never given it (no ``proposal.rectified`` naming the phone). Under the current text the
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import Citizen, Consent, Opening, Proposal
 from store.models.api import WebhookDelivery
@@ -64,7 +64,7 @@ def _rectified(app, endpoint: int) -> list[dict]:
                                              WebhookDelivery.event == "proposal.rectified"))]
 
 
-@pytest.mark.parametrize(("version", "told"), [("samtykke-v1", []), (proposals.CONSENT_TEXT_VERSION, [["phone"]])])
+@pytest.mark.parametrize(("version", "told"), [("samtykke-v1", []), (consents.CONSENT_TEXT_VERSION, [["phone"]])])
 def test_a_phone_corrected_through_the_api_reaches_only_a_company_that_got_it(app, client, make_user,
                                                                              version, told):
     world = _world(app, client, make_user, version)
@@ -78,4 +78,4 @@ def test_a_phone_corrected_through_the_api_reaches_only_a_company_that_got_it(ap
     assert [data["fields"] for data in _rectified(app, world["endpoint"])] == told
     with app.app_context():
         proposal = db.session.get(Proposal, world["proposal"])
-        assert proposals.contacts_given(proposal) == (["phone"] if told else [])
+        assert consents.contacts_given(proposal) == (["phone"] if told else [])

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Consent, CvDocument, HotlineRequest, HoursLog, JobGoal, Opening,
                           Placement, Proposal)
@@ -50,7 +50,7 @@ def add_items(app, world, count: int) -> None:
             db.session.add_all([placement, proposal])
             db.session.flush()
             db.session.add_all([
-                Consent(proposal_id=proposal.id, text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                Consent(proposal_id=proposal.id, text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                         deadline=TODAY + timedelta(days=60), recorded_by_id=consultant_id),
                 HoursLog(placement_id=placement.id, month=date(2026, 9, 1), hours=Decimal("20")),
                 HoursLog(placement_id=placement.id, month=date(2026, 10, 1), hours=Decimal("12.5")),

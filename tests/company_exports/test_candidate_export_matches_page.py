@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 from openpyxl import load_workbook
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
 from store.models import Citizen, Consent, Opening, Placement, Proposal
@@ -53,7 +53,7 @@ def world(app, make_user):
         db.session.flush()
         for key, deadline in (("named", TODAY + timedelta(days=90)), ("lapsed", TODAY - timedelta(days=1)),
                               ("finished", TODAY + timedelta(days=90))):
-            db.session.add(Consent(proposal=found[key], text_version=proposals.CONSENT_TEXT_VERSION,
+            db.session.add(Consent(proposal=found[key], text_version=consents.CONSENT_TEXT_VERSION,
                                    channel="telefon", deadline=deadline, recorded_by_id=consultant))
         db.session.add_all([
             Placement(citizen_id=people["finished"].id, opening_id=opening.id, company_id=company.company_id,

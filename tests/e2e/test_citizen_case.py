@@ -80,7 +80,7 @@ def test_admin_erases_a_citizen(page, live_app, password_hash):
 def test_closing_a_case_ends_the_proposal_and_the_company_is_told(page, live_app, password_hash):
     from datetime import timedelta
 
-    from portal import proposals
+    from portal import consents
     from store.models import Consent, Opening, Proposal, User
     from store.models.base import utcnow
 
@@ -94,7 +94,7 @@ def test_closing_a_case_ends_the_proposal_and_the_company_is_told(page, live_app
         db.session.flush()
         proposal = Proposal(citizen_id=citizen_id, opening_id=opening.id, status="disclosed",
                             decided_by_id=consultant.id, decided_at=utcnow())
-        proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+        proposal.consents.append(Consent(text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                          deadline=today() + timedelta(days=60), recorded_by_id=consultant.id))
         db.session.add(proposal)
         db.session.commit()

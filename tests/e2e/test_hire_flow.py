@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from portal.interviews.common import spoken_time
 from store import clock
@@ -47,7 +47,7 @@ def consented(live_app, password_hash, monkeypatch):
             shared_profile={"experience": "Tre år som opvasker på hotel", "goals": "Opvasker", "hours": 15,
                             "licences": ["B"], "languages": "dansk", "start": "", "phone": "20 30 40 50"},
             profile_approved_by_id=consultant.id, profile_approved_at=datetime.now(timezone.utc))
-        proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+        proposal.consents.append(Consent(text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                          deadline=today + timedelta(days=60), recorded_by_id=consultant.id))
         db.session.add(proposal)
         db.session.commit()

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import Citizen, Consent, Opening, Proposal
 from store import clock
@@ -35,7 +35,7 @@ def disclosed(live_app, password_hash):
         db.session.flush()
         proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status="disclosed",
                             decided_by_id=consultant.id)
-        proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+        proposal.consents.append(Consent(text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                          deadline=today + timedelta(days=60), recorded_by_id=consultant.id))
         db.session.add(proposal)
         db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import Citizen, Consent, HoursLog, Opening, Placement, Proposal
 from tests.clock import TODAY
@@ -42,7 +42,7 @@ def build_world(app, make_user) -> dict:
                             decided_by_id=consultant.id)
         db.session.add_all([first, second, disclosed, approved])
         db.session.flush()
-        db.session.add(Consent(proposal_id=disclosed.id, text_version=proposals.CONSENT_TEXT_VERSION,
+        db.session.add(Consent(proposal_id=disclosed.id, text_version=consents.CONSENT_TEXT_VERSION,
                                channel="telefon", deadline=TODAY + timedelta(days=60),
                                recorded_by_id=consultant.id))
         db.session.add_all([HoursLog(placement_id=first.id, month=date(2026, 10, 1), hours=Decimal("12.5")),

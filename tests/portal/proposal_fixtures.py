@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, Consent, Interview, JobGoal, Opening, Proposal, User
 from tests.clock import TODAY  # the injected date: tests using it take the frozen_today fixture
@@ -50,7 +50,7 @@ def set_status(app, proposal_id: int, status: str, consent: bool = False) -> Non
         proposal = db.session.get(Proposal, proposal_id)
         proposal.status = status
         if consent:
-            db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
+            db.session.add(Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION,
                                    channel="telefon", deadline=IN_90_DAYS,
                                    recorded_by_id=proposal.decided_by_id))
         db.session.commit()

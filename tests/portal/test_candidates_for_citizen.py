@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from indexer.rebuild import rebuild
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from portal.matching_runtime import _runtime
 from store.models import AuditEvent, Citizen, Company, Consent, CvDocument, Opening, Proposal
@@ -130,7 +130,7 @@ def test_the_citizen_page_lists_the_proposals_and_who_has_the_name(app, client, 
         waiting = Proposal(citizen_id=world["anna"], opening_id=world["pleje"], status="approved")
         db.session.add_all([shared, waiting])
         db.session.flush()
-        db.session.add(Consent(proposal=shared, text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+        db.session.add(Consent(proposal=shared, text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                deadline=TODAY + timedelta(days=60), recorded_by_id=world["consultant"].id))
         db.session.commit()
         ids = {"shared": shared.id, "waiting": waiting.id}

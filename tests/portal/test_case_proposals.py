@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from portal import proposals
+from portal import consents, proposals
 from portal.citizens import case, case_endings
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Consent, Interview, MailMessage, Notification, Opening,
@@ -52,7 +52,7 @@ def world(app, make_user):
         disclosed = db.session.get(Proposal, world["proposal"])
         disclosed.status, disclosed.decided_at = "disclosed", now - timedelta(days=10)
         disclosed.shared_profile, disclosed.share_cv = {"phone": citizen.phone, "experience": "Kok"}, True
-        db.session.add(Consent(proposal=disclosed, text_version=proposals.CONSENT_TEXT_VERSION,
+        db.session.add(Consent(proposal=disclosed, text_version=consents.CONSENT_TEXT_VERSION,
                                channel="telefon", deadline=IN_90_DAYS, recorded_by_id=world["consultant"].id))
         proposed = Proposal(citizen_id=citizen.id, opening_id=world["opening2"], status="proposed")
         third = Opening(company_id=other.company_id, kind="smaajob", title="Opvasker", hours_min=5.0,
@@ -447,7 +447,7 @@ def test_the_mail_says_the_name_is_no_longer_shown_only_when_the_company_saw_it(
         proposal = db.session.get(Proposal, world["proposal"])
         proposal.status = status
         if consent:
-            db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
+            db.session.add(Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION,
                                    channel="telefon", deadline=IN_90_DAYS,
                                    recorded_by_id=world["consultant"].id))
         db.session.commit()

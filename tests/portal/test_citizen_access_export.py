@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.extensions import db
-from portal.proposals import CONSENT_TEXT_VERSION
+from portal.consents import CONSENT_TEXT_VERSION
 from store.models import (AuditEvent, Citizen, Consent, CvDocument, HotlineMessage, HotlineRequest, HoursLog,
                           Interview, JobGoal, Opening, Placement, PlacementEvent, Proposal, ProposalDisclosure)
 from tests.clock import TODAY
@@ -664,7 +664,7 @@ def test_the_unknown_contacts_note_is_left_out_when_each_time_shown_knows_its_ch
 
 
 def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, client, auth, admin, world):
-    """Under »samtykke-v1« the company got the name and nothing more (proposals.CONSENT_SCOPES) once
+    """Under »samtykke-v1« the company got the name and nothing more (consents.CONSENT_SCOPES) once
     the portal followed the text (access_export.scope_rule_from, here before the times shown), so
     the export must not say it got the profile, the phone or the CV the proposal holds (as a row the
     demo or an old release wrote): each time shown, the summary, the CV section and the consent say

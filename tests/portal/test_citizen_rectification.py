@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents, proposals
 from portal.citizens import service
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
@@ -31,7 +31,7 @@ def queued_mail_stays(monkeypatch):
 
 def _consent(proposal: Proposal, world, **fields) -> Consent:
     fields.setdefault("deadline", TODAY + timedelta(days=60))
-    return Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+    return Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                    given_at=datetime.now(timezone.utc) - timedelta(days=90),
                    recorded_by_id=world["consultant"].id, **fields)
 
@@ -397,7 +397,7 @@ def test_a_consent_renewed_while_the_name_is_shared_adds_what_it_shows(app, worl
                              ("consent", {"share_email": True}), ("withdraw",))
     with app.app_context():
         proposal = db.session.get(Proposal, got["proposal"])
-        assert proposal.shared_contacts == ["phone", "email"] and proposals.contacts_given(proposal) == ["phone", "email"]
+        assert proposal.shared_contacts == ["phone", "email"] and consents.contacts_given(proposal) == ["phone", "email"]
 
 
 def test_the_flash_names_for_each_company_only_the_fields_it_was_told_of(app, client, auth, world):

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from portal import proposals
+from portal import consents, proposals
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
 from store.models import Citizen, Company, Consent, HoursLog, Opening, Placement, Proposal
@@ -42,7 +42,7 @@ def _proposal(citizen: Citizen, opening: Opening, status: str = "approved", days
 
 
 def _consent(proposal: Proposal, recorded_by: int) -> Consent:
-    return Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+    return Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                    deadline=TODAY + timedelta(days=90), recorded_by_id=recorded_by)
 
 

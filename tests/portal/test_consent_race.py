@@ -12,7 +12,7 @@ import sys
 import sqlalchemy as sa
 import pytest
 
-from portal import proposals
+from portal import consents, proposals
 from portal.extensions import db
 from store.models import Consent, User
 from store.models.base import utcnow
@@ -43,7 +43,7 @@ def _colleague_records_first(app, monkeypatch, world, status: str) -> None:
         armed.clear()
         with db.engine.begin() as other:
             other.execute(sa.insert(Consent.__table__).values(
-                proposal_id=world["proposal"], text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                proposal_id=world["proposal"], text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                 deadline=IN_90_DAYS, recorded_by_id=colleague_id, given_at=utcnow()))
             other.execute(sa.text("UPDATE proposal SET status = :status WHERE id = :id"),
                           {"status": status, "id": world["proposal"]})
@@ -68,8 +68,8 @@ def test_a_consent_recorded_meanwhile_refuses_this_one_and_names_it(app, client,
             "telefonnummer) er ikke registreret.") in html
     assert "Samtykket er registreret" not in html
     assert re.search(r'<input [^>]*checked [^>]*name="share_phone"', html)  # my answers back in the form
-    consents = _consents(app, world)
-    assert len(consents) == 1  # the colleague's only: one consent in force
+    recorded = _consents(app, world)
+    assert len(recorded) == 1  # the colleague's only: one consent in force
     assert proposal_row(app, world).shared_profile.get("phone") is None
 
 
@@ -81,5 +81,5 @@ def test_a_renewal_meanwhile_refuses_this_one(app, client, auth, world, monkeypa
     post(client, world, "samtykke", **consent_data(share_cv="y"), csrf_token=token)
     html = _flash(page_of(client, world))
     assert "Et samtykke er netop registreret af" in html and "Dit samtykke (navn og CV (som tekst)) er ikke" in html
-    consents = _consents(app, world)
-    assert len(consents) == 2 and not proposal_row(app, world).share_cv
+    recorded = _consents(app, world)
+    assert len(recorded) == 2 and not proposal_row(app, world).share_cv

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from portal import proposals
+from portal import consents, proposals
 from portal.extensions import db
 from portal.openings.service import shared_candidates
 from store.clock import LOCAL
@@ -71,7 +71,7 @@ def test_a_lapsed_consent_is_renewed_in_one_step_and_the_company_sees_the_name_a
         with app.app_context():
             fresh = db.session.get(Proposal, world["proposal"])
             assert proposals.identity_released(fresh)
-            assert proposals.active_consent(fresh).deadline == later
+            assert consents.active_consent(fresh).deadline == later
             shared = [n for n in db.session.scalars(sa.select(Notification).order_by(Notification.id))
                       .all()[before:] if n.kind == "candidate_shared"]
             assert {n.user_id for n in shared} == {world["company"].id, world["colleague"].id}
@@ -99,7 +99,7 @@ def test_renewing_while_a_consent_holds_replaces_it_without_a_new_notice(app, cl
     with _lapse(days=45):  # after the new deadline, before the old one
         with app.app_context():
             fresh = db.session.get(Proposal, world["proposal"])
-            assert proposals.active_consent(fresh) is None and not proposals.identity_released(fresh)
+            assert consents.active_consent(fresh) is None and not proposals.identity_released(fresh)
             lines = shared_candidates(fresh.opening)
             assert [line.consent_lapsed for line in lines] == [True]
 

@@ -1,4 +1,4 @@
-"""What is disclosed follows what the consent's text covers (proposals.CONSENT_SCOPES): a consent
+"""What is disclosed follows what the consent's text covers (consents.CONSENT_SCOPES): a consent
 given under »samtykke-v1« (the name only) shows the company the name and nothing more, whatever
 the proposal holds (a profile, a phone number, a CV chosen); the consultant's page says so and
 points to a new consent under the current text. A consent under the current text shares the
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import proposals
+from portal import consents, proposals
 from portal.citizens import cv_sharing
 from portal.extensions import db
 from store.models import Citizen, Consent, CvDocument, Proposal, User
@@ -42,7 +42,7 @@ def world(app, make_user):
         db.session.commit()
     return world
 
-V1, CURRENT = "samtykke-v1", proposals.CONSENT_TEXT_VERSION
+V1, CURRENT = "samtykke-v1", consents.CONSENT_TEXT_VERSION
 SECRETS = ("Fem år i storkøkken", "11 22 33 44", "Hent CV", "Kok, køkkenmedhjælper")
 
 
@@ -61,10 +61,10 @@ def given_under(app, world, version: str, status: str = "disclosed") -> None:
 
 
 def test_the_scopes_are_data_next_to_the_texts():
-    assert set(proposals.CONSENT_SCOPES) == set(proposals.CONSENT_TEXTS)
-    assert proposals.scope_of(V1) == frozenset()  # its text names the name alone
-    assert proposals.scope_of(CURRENT) == {"profile", "contacts", "cv"}
-    assert proposals.scope_of("ukendt") == frozenset()  # an unknown text covers no more than the name
+    assert set(consents.CONSENT_SCOPES) == set(consents.CONSENT_TEXTS)
+    assert consents.scope_of(V1) == frozenset()  # its text names the name alone
+    assert consents.scope_of(CURRENT) == {"profile", "contacts", "cv"}
+    assert consents.scope_of("ukendt") == frozenset()  # an unknown text covers no more than the name
 
 
 def test_under_v1_the_company_page_shows_the_name_and_nothing_more(app, client, auth, world):
@@ -133,9 +133,9 @@ def test_disclosing_gives_the_contacts_only_a_covering_text_shares(app, world, v
         proposal = db.session.get(Proposal, world["proposal"])
         proposals.disclose(proposal, db.session.get(User, world["consultant"].id))
         proposal = db.session.get(Proposal, world["proposal"])
-        assert (proposal.shared_contacts or []) == given == proposals.contacts_given(proposal)
-        assert proposals.shared_contacts_now(proposal) == ({"phone": "+45 11 22 33 44"} if given else {})
-        assert proposals.shares_cv(proposal) is bool(given)
+        assert (proposal.shared_contacts or []) == given == consents.contacts_given(proposal)
+        assert consents.shared_contacts_now(proposal) == ({"phone": "+45 11 22 33 44"} if given else {})
+        assert consents.shares_cv(proposal) is bool(given)
 
 
 @pytest.mark.parametrize("version", [V1, CURRENT])
@@ -153,7 +153,7 @@ def test_a_new_consent_needs_the_current_text_and_its_scope(app, world, monkeypa
         with pytest.raises(proposals.TransitionError, match="gældende version"):
             proposals.check_consent(proposal, channel="telefon", deadline=IN_90_DAYS, text_version=V1)
         # a current text that covered no contact details would refuse the choice at its field
-        monkeypatch.setitem(proposals.CONSENT_SCOPES, CURRENT, frozenset({"profile"}))
+        monkeypatch.setitem(consents.CONSENT_SCOPES, CURRENT, frozenset({"profile"}))
         with pytest.raises(proposals.TransitionError) as refused:
             proposals.check_consent(proposal, channel="telefon", deadline=IN_90_DAYS, share_phone=True)
         assert refused.value.field == "share_phone"
@@ -167,7 +167,7 @@ def test_the_demo_gives_its_consents_under_a_text_that_covers_what_it_shares():
     from portal.demo.generator import generate_demo
 
     demo = generate_demo(7, date(2026, 11, 23))
-    consents = [c for p in demo.proposals for c in (p.consent, p.renewal) if c is not None]
-    assert consents
-    assert {c.text_version for c in consents} == {CURRENT}
-    assert {"profile", "contacts"} <= proposals.scope_of(CURRENT)
+    given = [c for p in demo.proposals for c in (p.consent, p.renewal) if c is not None]
+    assert given
+    assert {c.text_version for c in given} == {CURRENT}
+    assert {"profile", "contacts"} <= consents.scope_of(CURRENT)

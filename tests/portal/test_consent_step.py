@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.auth import replay, sessions
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Consent, CvDocument, JobGoal, MailMessage, Notification,
@@ -99,7 +99,7 @@ def test_the_page_shows_the_versioned_text_to_read_aloud_and_the_citizens_contac
     html = page_of(client, world)
     text = re.search(r'data-testid="consent-text">(.*?)</blockquote>', html, re.DOTALL).group(1)
     assert "Firma 0" in text and "Praktik i kantinen" in text and "trække det tilbage" in text
-    assert proposals.CONSENT_TEXT_VERSION in html
+    assert consents.CONSENT_TEXT_VERSION in html
     contact = re.search(r'data-testid="citizen-contact">(.*?)</div>', html, re.DOTALL).group(1)
     assert PHONE in contact and 'href="tel:21345678"' in contact and EMAIL in contact
     for choice in ("share_phone", "share_email", "share_cv"):
@@ -114,7 +114,7 @@ def test_the_citizens_choices_are_recorded_with_the_consent(app, client, auth, w
     assert item.shared_profile == {"phone": PHONE}  # no e-mail: the citizen did not agree
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "consent_recorded"))
-        assert event.purpose == f"channel:telefon;text:{proposals.CONSENT_TEXT_VERSION};share:phone,cv"
+        assert event.purpose == f"channel:telefon;text:{consents.CONSENT_TEXT_VERSION};share:phone,cv"
     assert "telefonnummer, CV (som tekst)" in page_of(client, world)
 
 
@@ -163,7 +163,7 @@ def test_only_what_the_citizen_has_is_offered(app, client, auth, world):
 
 def test_a_deadline_too_far_ahead_is_shown_at_the_field_with_everything_typed_kept(app, client, auth, world):
     auth.login(world["consultant"].email)
-    too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
+    too_far = TODAY + timedelta(days=consents.MAX_CONSENT_DAYS + 1)
     response = post(client, world, "samtykke", **consent_data(
         channel="moede", deadline=too_far.isoformat(), share_phone="y", share_email="y"))
     assert response.status_code == 400
@@ -548,7 +548,7 @@ def test_every_problem_of_the_consent_form_shows_in_one_round(app, client, auth,
         db.session.get(Citizen, world["citizen"]).email = ""
         db.session.commit()
     auth.login(world["consultant"].email)
-    too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
+    too_far = TODAY + timedelta(days=consents.MAX_CONSENT_DAYS + 1)
     data = consent_data(deadline=too_far.isoformat(), share_email="y")
     del data["text_read"]
     response = post(client, world, "samtykke", **data)
@@ -575,7 +575,7 @@ def test_a_refused_consent_says_so_at_the_top_and_links_to_each_field(app, clien
         db.session.get(Citizen, world["citizen"]).email = ""
         db.session.commit()
     auth.login(world["consultant"].email)
-    too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
+    too_far = TODAY + timedelta(days=consents.MAX_CONSENT_DAYS + 1)
     response = post(client, world, "samtykke", **consent_data(
         channel="moede", deadline=too_far.isoformat(), share_email="y"))
     assert response.status_code == 400

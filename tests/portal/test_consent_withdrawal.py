@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from portal import proposals
+from portal import consents, proposals
 from portal.candidates import withdrawal
 from portal.extensions import db
 from store.models import AuditEvent, Consent, Interview, MailMessage, Notification, Proposal, User
@@ -39,7 +39,7 @@ def world(app, make_user):
     with app.app_context():
         proposal = db.session.get(Proposal, world["proposal"])
         proposal.status = "disclosed"
-        db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
+        db.session.add(Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION,
                                channel="telefon", deadline=IN_90_DAYS, recorded_by_id=world["consultant"].id))
         for start, status, uid in ((now + timedelta(days=2), "booked", "booked@jobbro"),
                                    (now + timedelta(days=3), "offered", "offered@jobbro"),
@@ -111,7 +111,7 @@ def test_a_failure_while_withdrawing_writes_nothing(app, world, monkeypatch):
     with app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
         user = db.session.get(User, world["consultant"].id)
-        monkeypatch.setattr(proposals, "_finish", broken)
+        monkeypatch.setattr(proposals, "commit_step", broken)
         with pytest.raises(RuntimeError):
             withdrawal.withdraw(proposal, user)
         db.session.rollback()

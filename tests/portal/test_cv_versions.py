@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.config import ConfigError
 from portal.extensions import db
 from store.clock import LOCAL
@@ -51,7 +51,7 @@ def world(app, make_user):
         db.session.flush()
         proposal = Proposal(citizen_id=b.id, opening_id=opening.id, status="disclosed", share_cv=True,
                             decided_by_id=consultant.id)
-        proposal.consents = [Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+        proposal.consents = [Consent(text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                      given_at=at(date(2026, 8, 15)), deadline=TODAY + timedelta(days=30),
                                      recorded_by_id=consultant.id)]
         db.session.add(proposal)

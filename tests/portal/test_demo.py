@@ -502,7 +502,7 @@ def test_demo_proposals_shown_to_companies_carry_a_jobmaal(app):
 def test_every_consented_or_disclosed_demo_proposal_has_a_live_or_clearly_expired_consent(demo):
     """A page saying "samtykket er udløbet" with no consent behind it, or a consent just past
     its deadline on a proposal the queue offers an interview for, is what a reviewer found."""
-    from portal.proposals import CONSENT_TEXTS, MAX_CONSENT_DAYS
+    from portal.consents import CONSENT_TEXTS, MAX_CONSENT_DAYS
 
     states = Counter()
     for p in demo.proposals:
@@ -529,7 +529,7 @@ def test_the_demo_queue_offers_no_step_the_proposal_page_refuses(app, password_h
     """Every "Svar fra virksomheder" line on a consented/disclosed demo proposal: an interview
     or a start only with a live consent, else the page's own expired-consent step."""
     from portal.main import queue
-    from portal.proposals import active_consent
+    from portal.consents import active_consent
 
     with app.test_request_context():
         load_demo(db.session, TODAY, citizen_count=150, password_hash=password_hash)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents, proposals
 from portal.candidates import sharing, withdrawal
 from portal.extensions import db
 from store.models import AuditEvent, Consent, Notification, Proposal, User
@@ -38,7 +38,7 @@ def world(app, make_user):
 def read(world) -> tuple[Proposal, User]:
     """The proposal as a page reads it, its consents included."""
     proposal = db.session.get(Proposal, world["proposal"])
-    assert proposals.active_consent(proposal) is not None and proposal.status == "consented"
+    assert consents.active_consent(proposal) is not None and proposal.status == "consented"
     return proposal, db.session.get(User, world["consultant"].id)
 
 

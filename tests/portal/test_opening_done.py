@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents, proposals
 from portal.candidates import opening_done
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Consent, Interview, Notification, Opening, Placement, Proposal,
@@ -54,7 +54,7 @@ def world(app, make_user):
         disclosed = db.session.get(Proposal, world["proposal"])
         disclosed.status, disclosed.decided_at = "disclosed", now - timedelta(days=10)
         disclosed.shared_profile = {"experience": "Kok", "phone": "+45 11 22 33 44"}
-        db.session.add(Consent(proposal=disclosed, text_version=proposals.CONSENT_TEXT_VERSION,
+        db.session.add(Consent(proposal=disclosed, text_version=consents.CONSENT_TEXT_VERSION,
                                channel="telefon", deadline=IN_90_DAYS, recorded_by_id=world["consultant"].id))
         db.session.add(Interview(proposal_id=disclosed.id, starts_at=now + timedelta(days=2), duration_minutes=45,
                                  location="Kantinen", offered_by="company", offered_by_id=world["company"].id,

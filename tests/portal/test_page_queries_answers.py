@@ -12,7 +12,7 @@ import pytest
 
 from portal.extensions import db
 from store.clock import LOCAL
-from portal import proposals
+from portal import consents
 from store.models import Citizen, Consent, Opening, Placement, Proposal
 from tests.clock import TODAY
 
@@ -45,7 +45,7 @@ def test_answers_that_need_the_consultant(app, client, auth, make_user):
             proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status=status,
                                 company_response=response, company_responded_at=at, decided_by_id=vk.id)
             if status == "disclosed":  # a shared name rests on a live consent
-                proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                proposal.consents.append(Consent(text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                                  deadline=TODAY + timedelta(days=90), recorded_by_id=vk.id))
             db.session.add(proposal)
             if started:

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineRequest, HoursLog, Interview, JobGoal,
                           Opening, OutboxEvent, Placement, PlacementEvent, Proposal, User)
@@ -84,7 +84,7 @@ def add_cases(app, people: dict, count: int) -> None:
             db.session.add_all([placement, released, pending, interested])
             db.session.flush()
             for proposal in (released, interested):
-                db.session.add(Consent(proposal_id=proposal.id, text_version=proposals.CONSENT_TEXT_VERSION,
+                db.session.add(Consent(proposal_id=proposal.id, text_version=consents.CONSENT_TEXT_VERSION,
                                        channel="telefon", deadline=TODAY + timedelta(days=60),
                                        recorded_by_id=vk.id))
             db.session.add_all([
@@ -202,7 +202,7 @@ def _propose(app, people: dict, opening_id: int, count: int) -> None:
                                 decided_by_id=vk.id, decided_at=datetime.now(timezone.utc))
             db.session.add(proposal)
             db.session.flush()
-            db.session.add(Consent(proposal_id=proposal.id, text_version=proposals.CONSENT_TEXT_VERSION,
+            db.session.add(Consent(proposal_id=proposal.id, text_version=consents.CONSENT_TEXT_VERSION,
                                    channel="telefon", deadline=TODAY + timedelta(days=60),
                                    recorded_by_id=vk.id))
         db.session.commit()

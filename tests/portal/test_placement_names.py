@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, Consent, Opening, Placement, Proposal
 from tests.clock import TODAY
@@ -41,7 +41,7 @@ def _set(app, world, status: str, deadline: date | None = None) -> None:
         proposal = db.session.get(Proposal, world["proposal"])
         proposal.status = status
         if deadline is not None:
-            db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
+            db.session.add(Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION,
                                    channel="telefon", deadline=deadline, recorded_by_id=world["consultant"].id,
 ))
         db.session.commit()

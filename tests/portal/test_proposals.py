@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal import proposals
+from portal import consents, proposals
 from portal.extensions import db
 from store.models import AuditEvent, Consent, Proposal
 from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, TODAY, actions, build_world, load, set_status
@@ -123,7 +123,7 @@ def test_consultant_walks_the_flow_and_every_step_is_audited(app, client, auth, 
                                deadline=IN_90_DAYS.isoformat(), text_read="y")
     assert response.status_code == 302
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
-    assert 'data-testid="disclose-blocked"' in page and proposals.CONSENT_TEXT_VERSION in page
+    assert 'data-testid="disclose-blocked"' in page and consents.CONSENT_TEXT_VERSION in page
     assert consultant_post(client, auth, world, "profil", experience="Kok i kantine i 5 år.", goals="Kok",
                            hours="12", languages="dansk").status_code == 302
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
@@ -135,7 +135,7 @@ def test_consultant_walks_the_flow_and_every_step_is_audited(app, client, auth, 
         assert proposal.status == "withdrawn"
         consent = proposal.consents[0]
         assert (consent.channel, consent.text_version, consent.deadline) == (
-            "telefon", proposals.CONSENT_TEXT_VERSION, IN_90_DAYS)
+            "telefon", consents.CONSENT_TEXT_VERSION, IN_90_DAYS)
         assert consent.recorded_by_id == world["consultant"].id and consent.withdrawn_at
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
             ["consent_recorded", "profile_approved", "identity_disclosed", "consent_withdrawn"]))).all()
@@ -169,7 +169,7 @@ def test_extra_fields_on_consent_form_are_ignored(app, client, auth, world):
     with app.app_context():
         proposal = db.session.get(Proposal, world["proposal"])
         assert proposal.status == "consented"
-        assert proposal.consents[0].text_version == proposals.CONSENT_TEXT_VERSION
+        assert proposal.consents[0].text_version == consents.CONSENT_TEXT_VERSION
         assert proposal.consents[0].recorded_by_id == world["consultant"].id
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from portal import proposals
+from portal import consents
 from portal.extensions import db
 from store.clock import LOCAL
 from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal
@@ -34,7 +34,7 @@ def _proposal(vk, company, name: str, status: str, response: str | None, *, clos
     db.session.add(proposal)
     db.session.flush()
     if status == "disclosed":
-        db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+        db.session.add(Consent(proposal=proposal, text_version=consents.CONSENT_TEXT_VERSION, channel="telefon",
                                deadline=TODAY + timedelta(days=90), recorded_by_id=vk.id))
     return proposal
 
