@@ -156,11 +156,19 @@ def cancel(interview_id: int):
         return _refused(interview.proposal, [])
     shown = request.form.get("status")
     expected = shown if shown in ("booked", "offered") else None
-    other = other_party(interview.proposal, current_user)
-    return _run(interview.proposal, lambda: booking.cancel(interview, current_user, expected=expected),
-                f"Samtalen er aflyst. {_capitalised(other)} får besked"
-                + ("; aflysningen til jeres egen kalender kan I hente under »Tidligere tider«."
-                   if interview.status == "booked" else "."))
+    message = _cancelled_message(interview, expected or interview.status)
+    return _run(interview.proposal, lambda: booking.cancel(interview, current_user, expected=expected), message)
+
+
+def _cancelled_message(interview: Interview, status: str) -> str:
+    """What a cancel that went through says: a booked time leaves both calendars and the other
+    party is told; an offered time withdrawn tells nobody (only a booked time is in a calendar,
+    :func:`.booking.cancel`), so the page does not say it does."""
+    if status != "booked":
+        return f"Tiden {spoken_time(interview.starts_at)} er trukket tilbage og kan ikke længere vælges."
+    other = _capitalised(other_party(interview.proposal, current_user))
+    return (f"Samtalen er aflyst. {other} får besked; aflysningen til jeres egen kalender kan I hente "
+            "under »Tidligere tider«.")
 
 
 @bp.post("/<int:interview_id>/behold")

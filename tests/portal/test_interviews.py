@@ -527,3 +527,20 @@ def test_a_first_offer_says_who_proposed(app, client, auth, world):
     assert offer_as(client, auth, world["consultant"].email, world).status_code == 302
     assert "Jobcentret har foreslået tider til en samtale om »Praktik i kantinen«:" in _mail_to(
         app, world["company"].id, "interview_offered")
+
+
+def test_an_offered_time_withdrawn_says_so_and_promises_no_notice(app, client, auth, world):
+    """»Træk tiden tilbage« said »Samtalen er aflyst. Jobcentret får besked.«: nobody is told of a
+    withdrawn offer (only a booked time is in a calendar), and no interview was agreed."""
+    offer_as(client, auth, world["company"].email, world, times=((DAY, "10:00"), (DAY2, "13:30")))
+    first, second = (i for i, *_ in rows(app, world["proposal"]))
+    with app.app_context():
+        told_before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+        when = common.spoken_time(db.session.get(Interview, first).starts_at)
+    withdrawn = client.post(f"/samtaler/{first}/aflys", data={"csrf_token": auth.csrf_token("/"), "status": "offered"})
+    page = client.get(withdrawn.location).get_data(as_text=True)
+    assert f"Tiden {when} er trukket tilbage og kan ikke længere vælges." in page
+    assert "får besked" not in page and "Samtalen er aflyst" not in page
+    assert [status for _id, status, *_ in rows(app, world["proposal"])] == ["cancelled", "offered"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == told_before
