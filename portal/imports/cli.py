@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
+from .. import files
 from ..extensions import db
 from store.models import Team, User
 from store.models.citizens import external_id_key as folded
@@ -57,7 +57,7 @@ def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | Non
                                         on_total=lambda n: setattr(bar, "total", n))
             else:
                 report = run_import(kind, source, path.name, actor=actor, dry_run=dry_run, cvs=zip_file,
-                                    cv_folder=current_app.config["UPLOAD_FOLDER"], progress=bar.update,
+                                    cv_folder=files.current().folder, progress=bar.update,
                                     lookalikes=lookalikes, team_id=team_id,
                                     on_total=lambda n: setattr(bar, "total", n))
         finally:

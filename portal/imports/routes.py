@@ -20,6 +20,7 @@ from ..access import admin_required
 from ..auth.sessions import confirm_first
 from ..extensions import csrf
 from ..i18n import format_number
+from .. import files
 from ..extensions import db
 from ..formutil import choices
 from store import clock
@@ -112,7 +113,7 @@ def upload():
         return _page(form, report, status=422 if report.file_problems else 200)
     report = run_import(kind, upload_file.stream, _shown_name(upload_file.filename),
                         actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
-                        cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
+                        cvs=cvs.stream if cvs else None, cv_folder=files.current().folder,
                         lookalikes=form.lookalikes.data if kind == "citizens" else "refuse",
                         # 0: »intet team« chosen; not sent: the runner's default, the user's team
                         team_id=form.team.data if kind == "citizens" and form.team.raw_data else None,

@@ -136,10 +136,6 @@ def test_send_hands_out_a_stored_file_as_an_attachment(app, store):
 
 # portal.config builds the setting; portal.files is its one reader.
 OWNERS = {"portal/config.py", "portal/files.py"}
-KNOWN_READERS = {
-    "portal/imports/cli.py",  # imports: moved by a later change
-    "portal/imports/routes.py",  # imports: moved by a later change
-}
 
 
 def _reads_upload_folder(tree: ast.AST) -> bool:
@@ -159,7 +155,7 @@ def test_no_module_outside_the_file_store_reads_upload_folder():
         relative = path.relative_to(ROOT).as_posix()
         if relative not in OWNERS and _reads_upload_folder(ast.parse(path.read_text(encoding="utf-8"))):
             readers.add(relative)
-    assert readers == KNOWN_READERS, "read the CV files through portal.files.current(), not UPLOAD_FOLDER"
+    assert readers == set(), "read the CV files through portal.files.current(), not UPLOAD_FOLDER"
 
 
 def test_the_reader_check_sees_a_read():
