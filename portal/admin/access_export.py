@@ -19,6 +19,8 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   (:func:`scope_rule_from`), which states what the record says was given and »Ukendt« where none
   says) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
+- the reasons of the »Ingen egnede kandidater lige nu« marks that name the citizen (erasure
+  blanks them as the citizen's: :func:`portal.privacy.scrubbing.naming_marks`);
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
 - the retention: when the case is anonymised (the day after ``RETENTION_DAYS`` after closing, :func:`portal.privacy.retention.anonymised_on`), and when a
   replaced CV version is deleted (:mod:`portal.citizens.cv_versions`).
@@ -41,7 +43,8 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from store import clock
-from store.models import AuditEvent, Citizen, Consent, CvDocument, DeploymentFact, HotlineRequest, Interview, Placement, Proposal, SuccessStory, User
+from store.models import (AuditEvent, Citizen, Consent, CvDocument, DeploymentFact, HotlineRequest, Interview, Opening,
+                          Placement, Proposal, SuccessStory, User)
 from store.models.deployment import CONSENT_SCOPE_RULE_FROM
 from store.models.stories import STORY_STATUSES
 from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS,
@@ -51,6 +54,7 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
 
 from .. import consents, name_order, postcodes, proposals
 from ..privacy import retention, scrubbing
+from ..candidates import none_suitable
 from ..citizens import cv_sharing, cv_versions
 from ..extensions import db
 from ..i18n import format_date
@@ -129,6 +133,11 @@ def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation:
                  "Virksomhedernes henvendelser om borgerens forløb og dem uden forløb, der nævner borgeren "
                  "(navn, telefon eller e-mail), med alle beskeder.",
                  _hotline(citizen, placements, users)),
+        _section("ingen_egnede", "Begrundelser for »Ingen egnede kandidater lige nu«",
+                 "Konsulenternes begrundelser, da de markerede et opslag »Ingen egnede kandidater lige nu«, "
+                 f"hvor borgerens navn, telefon eller e-mail står. En begrundelse tømmes "
+                 f"{none_suitable.REASON_KEEP_DAYS} dage efter, at markeringen er ophørt.",
+                 _none_suitable(citizen, users)),
         _section("adgangslog", "Adgangslog",
                  "Hvem i Jobbro har læst eller ændret borgerens oplysninger, hvornår og hvorfor (nyeste først).",
                  _access_log(citizen.id)),
@@ -659,6 +668,18 @@ def _hotline(citizen: Citizen, placements: list[Placement], users: _Users) -> li
              "Beskeder": [{"Tidspunkt": m.created_at, "Fra": users(m.author_id),
                            "Slags": HOTLINE_MESSAGE_KINDS.get(m.kind, m.kind), "Tekst": m.body} for m in r.messages]}
             for r in requests]
+
+
+def _none_suitable(citizen: Citizen, users: _Users) -> list[dict]:
+    """The marks whose reason names the citizen (:func:`portal.privacy.scrubbing.naming_marks`,
+    which erasure and anonymisation blank as the citizen's), as the hotline requests that name them."""
+    rows = []
+    for mark in scrubbing.naming_marks(db.session, citizen):
+        opening = db.session.get(Opening, mark.opening_id)
+        rows.append({"Opslag": f"{opening.title} (nr. {opening.id})", "Virksomhed": opening.company.name,
+                     "Markeret": mark.marked_at, "Af": users(mark.user_id), "Fortrudt": mark.undone_at,
+                     "Begrundelse": mark.reason})
+    return rows
 
 
 def _access_log(citizen_id: int) -> list[dict]:

@@ -72,6 +72,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "rectification_recipients_told": "Virksomheder med borgerens navn fik besked om rettede oplysninger (art. 19)",
         "erasure_queues_cleared": "Ventende webhooks og mails om borgeren fjernet eller renset",
         "erasure_hotline_blanked": "Hotline-henvendelser uden forløb, der nævnte borgeren, tømt",
+        "erasure_none_suitable_blanked": "Begrundelser for »Ingen egnede kandidater lige nu«, der nævnte borgeren, "
+                                         "tømt",
         "citizen_anonymised": "Borger anonymiseret efter opbevaringsfristen",
         "anonymisation_recipients_told": "Virksomheder, der havde fået kandidaten vist, fik besked om, at den "
                                          "anonymiserede sags forslag slettes",

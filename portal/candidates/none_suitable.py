@@ -27,7 +27,11 @@ opening marked again in the next rounds, after which the candidates and the open
 on and the reason is stale. The portal does not record when an edit of the opening ended a mark,
 so a mark counts as ended at its undo or at the end of its :data:`HOLD_DAYS`, whichever is first:
 an edit only ended it earlier, so no reason is blanked sooner than 90 days after its mark ended,
-and none is kept longer than 14 + 90 days after the mark was made.
+and none is kept longer than 14 + 90 days after the mark was made. Erasing a citizen (GDPR art.
+17), or anonymising one by retention, blanks at once the reason of every mark, on any opening,
+that names them by the rule the hotline requests are found by (their name, phone or e-mail:
+:func:`portal.privacy.scrubbing.naming_marks`); the reason reads »[slettet af hensyn til
+borgerens data]«, the rest of the mark stays. The art. 15 export lists such reasons.
 
 The marks go with the opening (``ON DELETE CASCADE``); the portal deletes no opening and no user
 (users are deactivated; a deleted user's marks keep their rows without the user, ``SET NULL``).

@@ -5,9 +5,11 @@ Before the erasure the companies that hold the name are told
 (:func:`portal.citizens.recipients.tell`, GDPR art. 19), and which companies were told is kept
 in the audit log (``erasure_recipients_told``: company ids beside the citizen's id), since the
 proposals that recorded it go with the citizen. The case-system id is blocked (:mod:`.blocklist`),
-and what others wrote and the portal said about the person goes (:mod:`.scrubbing`). Stored CV
-files are deleted only after the caller's commit succeeds (:mod:`portal.files`), so a failed
-erasure never leaves rows that point at lost files.
+and what others wrote and the portal said about the person goes (:mod:`.scrubbing`): the hotline
+requests and the »Ingen egnede kandidater lige nu« reasons that name them are blanked, and which
+ones is audited (``erasure_hotline_blanked``, ``erasure_none_suitable_blanked``: the ids, never
+the text). Stored CV files are deleted only after the caller's commit succeeds
+(:mod:`portal.files`), so a failed erasure never leaves rows that point at lost files.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from ..auth import held
 from store.models import Citizen
 from store.outbox import record_change
 from .blocklist import block_external_id
-from .scrubbing import blank_free_text, clear_queues, drop_idempotent_answers, naming_requests, withdraw_stories
+from .scrubbing import (blank_free_text, clear_queues, drop_idempotent_answers, naming_marks, naming_requests,
+                        withdraw_stories)
 
 
 def erase_citizen(session: Session, citizen_id: int, *, purpose: str, user=None) -> bool:
@@ -35,13 +38,18 @@ def erase_citizen(session: Session, citizen_id: int, *, purpose: str, user=None)
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
     named = [r.id for r in naming_requests(session, citizen)]  # while the name is there to find
+    marks = naming_marks(session, citizen)
     block_external_id(session, citizen, "erased")
     clear_queues(session, citizen_id, citizen.name, user=user)  # before the closing notes are blanked
     drop_idempotent_answers(session, citizen_id)
-    blank_free_text(session, citizen_id, named)  # the hotline rows outlive the placement link
+    # the hotline rows outlive the placement link; a mark's opening outlives the citizen
+    blank_free_text(session, citizen_id, named, [m.id for m in marks])
     if named:
         audit.record("erasure_hotline_blanked", citizen_id=citizen_id,
                      purpose="henvendelser " + ", ".join(map(str, named)), user=user)
+    if marks:  # which openings' marks, not what their reasons said
+        audit.record("erasure_none_suitable_blanked", citizen_id=citizen_id,
+                     purpose=", ".join(f"Opening:{o}" for o in sorted({m.opening_id for m in marks})), user=user)
     withdraw_stories(session, citizen_id)
     held.drop_all(session)  # a form held across a log-in may be about them (portal.auth.held)
     drop_first_cv_marker(citizen)

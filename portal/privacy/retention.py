@@ -49,8 +49,8 @@ from store.outbox import record_change
 from .blocklist import block_external_id
 from .coarsening import coarsen_out_of_reach
 from .erasure import drop_first_cv_marker
-from .scrubbing import (ANONYMOUS_NAME, blank_free_text, clear_queues, drop_idempotent_answers, naming_requests,
-                        withdraw_stories)
+from .scrubbing import (ANONYMOUS_NAME, blank_free_text, clear_queues, drop_idempotent_answers, naming_marks,
+                        naming_requests, withdraw_stories)
 
 
 # The readiness group needs a value (a NOT NULL column): every anonymised case gets this one, so
@@ -141,13 +141,14 @@ def anonymise_expired(session: Session, *, today: date, retention_days: int) -> 
     count = 0
     for citizen in citizens:
         files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
-        named = [r.id for r in naming_requests(session, citizen)]
+        named = [r.id for r in naming_requests(session, citizen)]  # while the name is there to find
+        marks = [m.id for m in naming_marks(session, citizen)]
         clear_queues(session, citizen.id, citizen.name)
         drop_idempotent_answers(session, citizen.id)
         _drop_profile(citizen)
         block_external_id(session, citizen, "anonymised")
         citizen.anonymised_at = utcnow()
-        blank_free_text(session, citizen.id, named)
+        blank_free_text(session, citizen.id, named, marks)
         _blank_interview_places(session, citizen.id)
         withdraw_stories(session, citizen.id)
         _end_sharing(session, sa.select(Citizen.id).where(Citizen.id == citizen.id), today)

@@ -3,8 +3,10 @@
 Free text written *about* the person elsewhere goes: the subject and messages of hotline
 requests about their placements and of those without a placement, from a company that had the
 person, that name them (:func:`naming_requests`, review AU 5), consultants' decision reasons,
-companies' response notes, the match explanations (matched words from the CV) and consultants'
-placement notes (:func:`blank_free_text`). Success stories about their placements are withdrawn
+companies' response notes, the match explanations (matched words from the CV), consultants'
+placement notes, and the reasons of the »Ingen egnede kandidater lige nu« marks, on any opening,
+that name them (:func:`naming_marks`; by the same rule, :func:`names_citizen`): all blanked by
+:func:`blank_free_text`. Success stories about their placements are withdrawn
 (:func:`withdraw_stories`).
 
 What the portal said about the person goes as well (:func:`clear_queues`): the notifications (and
@@ -29,8 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import audit
-from store.models import (Citizen, HotlineMessage, HotlineRequest, MailMessage, Notification, Opening, Placement,
-                          PlacementEvent, Proposal, SuccessStory, WebhookDelivery)
+from store.models import (Citizen, HotlineMessage, HotlineRequest, MailMessage, Notification, Opening,
+                          OpeningNoneSuitable, Placement, PlacementEvent, Proposal, SuccessStory, WebhookDelivery)
 from store.models.api import IdempotencyRecord
 
 
@@ -55,17 +57,12 @@ _QUOTED_NOTE = re.compile(r": ».*«\Z", re.S)
 def naming_requests(session: Session, citizen: Citizen) -> list[HotlineRequest]:
     """The hotline requests without a placement, from the companies that had the citizen (a
     proposal to one of their openings, or a placement), whose subject or messages hold the
-    citizen's name, phone number or e-mail (review AU 5): the check a text shared with a company
-    gets for the citizen's own details (:func:`portal.private_details.find`, kind »identity«:
-    the whole name, two of its parts or a given name, the phone's digits however spaced, the
-    e-mail). Oldest first. A request tied to a placement is the placed citizen's: erasing that
+    citizen's name, phone number or e-mail (review AU 5, :func:`names_citizen`). Oldest first. A request tied to a placement is the placed citizen's: erasing that
     citizen blanks it (:func:`blank_free_text`), erasing another leaves it.
 
     Listed on the erasure page and blanked by erasure and anonymisation, as the requests about
     the citizen's placements are.
     """
-    from ..private_details import find
-
     companies = sa.union(
         sa.select(Placement.company_id).where(Placement.citizen_id == citizen.id),
         sa.select(Opening.company_id).join(Proposal, Proposal.opening_id == Opening.id)
@@ -73,16 +70,41 @@ def naming_requests(session: Session, citizen: Citizen) -> list[HotlineRequest]:
     requests = session.scalars(sa.select(HotlineRequest).where(
         HotlineRequest.placement_id.is_(None), HotlineRequest.company_id.in_(companies),
         HotlineRequest.subject != ERASED_TEXT).order_by(HotlineRequest.id)).all()
-
-    def names(text: str) -> bool:
-        return any(detail.kind == "identity" for detail in find(text, citizen))
-
-    return [r for r in requests if names(r.subject) or any(names(m.body) for m in r.messages)]
+    return [r for r in requests if names_citizen(r.subject, citizen)
+            or any(names_citizen(m.body, citizen) for m in r.messages)]
 
 
-def blank_free_text(session: Session, citizen_id: int, named: list[int] = ()) -> None:
+def names_citizen(text: str, citizen: Citizen) -> bool:
+    """Whether ``text`` names the citizen: holds their name, phone number or e-mail as the check
+    of a text shared with a company finds the citizen's own details
+    (:func:`portal.private_details.find`, kind »identity«: the whole name, two of its parts or a
+    given name, the phone's digits however spaced, the e-mail). The one rule erasure and
+    anonymisation find free text about the person by (:func:`naming_requests`, :func:`naming_marks`)."""
+    from ..private_details import find
+
+    return any(detail.kind == "identity" for detail in find(text, citizen))
+
+
+def naming_marks(session: Session, citizen: Citizen) -> list[OpeningNoneSuitable]:
+    """The »Ingen egnede kandidater lige nu« marks (:mod:`portal.candidates.none_suitable`) whose
+    reason names the citizen (:func:`names_citizen`), on any opening: the consultant wrote it
+    about a ranking the citizen may have been on without a proposal, so no opening is left out.
+    Oldest first; a reason blanked already (by retention or an earlier erasure) is not looked at.
+
+    Blanked by erasure and anonymisation (:func:`blank_free_text`), who marked and when kept;
+    listed in the art. 15 export (:mod:`portal.admin.access_export`).
+    """
+    marks = session.scalars(sa.select(OpeningNoneSuitable).where(
+        OpeningNoneSuitable.reason.not_in(("", ERASED_TEXT))).order_by(OpeningNoneSuitable.id)).all()
+    return [mark for mark in marks if names_citizen(mark.reason, citizen)]
+
+
+def blank_free_text(session: Session, citizen_id: int, named: list[int] = (), marks: list[int] = ()) -> None:
     """Blank what staff and companies wrote about the citizen; keep the rows for statistics.
-    ``named``: the requests without a placement that name the citizen (:func:`naming_requests`)."""
+    ``named``: the requests without a placement that name the citizen (:func:`naming_requests`);
+    ``marks``: the none-suitable marks whose reason names them (:func:`naming_marks`), their reason
+    replaced by :data:`ERASED_TEXT` (a mark still in force says so on the ranking page), who
+    marked, when and who undid it kept."""
     placement_ids = sa.select(Placement.id).where(Placement.citizen_id == citizen_id)
     request_ids = sa.select(HotlineRequest.id).where(sa.or_(HotlineRequest.placement_id.in_(placement_ids),
                                                             HotlineRequest.id.in_(list(named))))
@@ -95,6 +117,9 @@ def blank_free_text(session: Session, citizen_id: int, named: list[int] = ()) ->
     session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
                     .values(decision_reason="", company_response_note="", explanation={}, shared_goal="")
                     .execution_options(synchronize_session="fetch"))
+    if marks:
+        session.execute(sa.update(OpeningNoneSuitable).where(OpeningNoneSuitable.id.in_(list(marks)))
+                        .values(reason=ERASED_TEXT).execution_options(synchronize_session="fetch"))
 
 
 def _owned(session: Session, citizen_id: int) -> dict[str, set[int]]:

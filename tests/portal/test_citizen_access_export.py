@@ -278,7 +278,7 @@ def test_a_citizen_with_nothing_yet_still_gets_every_section(app, client, auth, 
         citizen_id = citizen.id
     auth.login(admin.email)
     html = _export(client, citizen_id).get_data(as_text=True)
-    assert html.count('data-testid="access-section-') == 12 and "Ingen." in html
+    assert html.count('data-testid="access-section-') == 13 and "Ingen." in html
 
 
 def test_plain_records_are_tables_and_a_restriction_shows_as_not_seen(app, client, auth, admin, world):
