@@ -146,3 +146,12 @@ def test_the_access_export_lists_the_reasons_naming_the_citizen(app, client, aut
     html = client.post(f"/admin/indsigt/{world['citizen']}", data={"csrf_token": csrf, "reference": "J.nr. 1"})
     section = html.get_data(as_text=True).split('data-testid="access-section-ingen_egnede"')[1].split("</section>")[0]
     assert "Anna Jensen passer ikke" in section and "Bo Hansen" not in section and "90 dage" in section
+
+
+def test_the_erase_page_says_the_reasons_naming_the_citizen_are_emptied(app, client, auth, make_user, world):
+    admin = make_user("admin")
+    auth.login(admin.email)
+    page = client.get(f"/borgere/{world['citizen']}/slet").get_data(as_text=True)
+    scope = page.split('data-testid="erase-scope"', 1)[1].split("</ul>", 1)[0]
+    assert ("og konsulenternes begrundelser for »Ingen egnede kandidater lige nu« på alle opslag, hvor borgerens "
+            "navn, telefonnummer eller e-mail står.") in scope
