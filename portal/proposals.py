@@ -451,8 +451,15 @@ def lock(proposal: Proposal, target: str, *, consent_in_force: date | None = Non
                           f"{already if status in served else _NOT_DONE[target]}")
 
 
-def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
+def disclose(proposal: Proposal, user: User, today: date | None = None, *,
+             before_change: Callable[[Proposal], None] | None = None) -> None:
     """consented → disclosed: share the citizen's name with the company.
+
+    Args:
+        before_change: Called with the proposal once its row is held (:func:`lock`) and before
+            the step changes it, in the same transaction: what must see the proposal as it is
+            and go with the step or not at all (the company's notices). The one lock of the
+            step: a caller takes none of its own (review BN 9).
 
     Raises:
         TransitionError: if the proposal is not ``consented`` or its consent expired, or
@@ -463,14 +470,21 @@ def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
     if active_consent(proposal, today) is None:
         raise TransitionError(_CONSENT_GONE)
     lock(proposal, "disclosed", consent_in_force=today)
+    if before_change is not None:
+        before_change(proposal)
     proposal.status = "disclosed"
     proposal.disclosed_at = clock.utcnow()  # the company's contact with the citizen (the active share)
     keep_contacts_given(proposal)  # the contact details the consent shares go to the company now
     commit_step(proposal, "identity_disclosed", "identity release: disclose", user)
 
 
-def withdraw(proposal: Proposal, user: User) -> None:
+def withdraw(proposal: Proposal, user: User, *,
+             before_change: Callable[[Proposal], None] | None = None) -> None:
     """consented/disclosed → withdrawn: the citizen took back consent; hide the identity.
+
+    Args:
+        before_change: As for :func:`disclose`: called once the row is held, before the step
+            changes the proposal (who has the name is read then, and told).
 
     Raises:
         TransitionError: if there is no consent to withdraw, or the status changed since the
@@ -478,6 +492,8 @@ def withdraw(proposal: Proposal, user: User) -> None:
     """
     _check(proposal, "withdrawn")
     lock(proposal, "withdrawn")
+    if before_change is not None:
+        before_change(proposal)
     now = utcnow()
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:

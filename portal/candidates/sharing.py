@@ -38,10 +38,9 @@ def disclose(proposal: Proposal, user: User) -> None:
     # A consent whose text covers the name alone shares no profile, so none need be approved (review BJ 6).
     if "profile" in consents.shared_scope(proposal) and not profile.is_approved(proposal):
         raise proposals.TransitionError(MISSING_PROFILE)
-    # Before the notices: a withdrawal committed meanwhile refuses this step (nothing told).
-    proposals.lock(proposal, "disclosed")
-    _announce(proposal)
-    proposals.disclose(proposal, user)  # commits the notices with the disclosure
+    # The notices once the row is held: a withdrawal committed meanwhile refuses this step
+    # (nothing told); they are committed with the disclosure.
+    proposals.disclose(proposal, user, before_change=_announce)
 
 
 def record_consent(proposal: Proposal, user: User, **choices) -> str:

@@ -55,17 +55,18 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
             was read (:func:`portal.proposals.lock`: the name was shared at the same moment;
             nothing is written, the consultant withdraws again).
     """
-    if "withdrawn" not in proposals.allowed_next(proposal):
-        proposals.withdraw(proposal, user)  # raises the state machine's own message
-    # Before reading who has the name: a disclosure committed meanwhile refuses this step,
-    # which would otherwise not tell the company that just got the name.
-    proposals.lock(proposal, "withdrawn")
-    ahead = future_interviews(proposal, now)
-    cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
-                          sum(1 for i in ahead if i.status == "offered"))
-    for interview in ahead:
-        cancel(interview, user, commit=False, require_release=False)
-    recipients.tell(proposal.citizen, "withdrawn", only=proposal)  # who has the name until now
-    proposals.withdraw(proposal, user)  # commits the cancellations with the withdrawal
-    return cancelled
+    cancelled: list[Cancelled] = []
+
+    def cancel_and_tell(locked: Proposal) -> None:
+        # Once the row is held: a disclosure committed meanwhile refuses this step, which would
+        # otherwise not tell the company that just got the name.
+        ahead = future_interviews(locked, now)
+        cancelled.append(Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
+                                   sum(1 for i in ahead if i.status == "offered")))
+        for interview in ahead:
+            cancel(interview, user, commit=False, require_release=False)
+        recipients.tell(locked.citizen, "withdrawn", only=locked)  # who has the name until now
+
+    proposals.withdraw(proposal, user, before_change=cancel_and_tell)  # commits it all in one
+    return cancelled[0]
 

@@ -8,6 +8,7 @@ second session (its own application context), then runs the first step.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -120,3 +121,26 @@ def test_a_step_on_the_proposal_as_it_is_still_goes_through(app, world):
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "disclosed"
     assert notices(app, "candidate_shared") == 1
+
+
+@pytest.mark.parametrize("step", [sharing.disclose, withdrawal.withdraw])
+def test_a_step_holds_the_proposal_row_with_one_lock(app, world, step):
+    """The consultant's step takes the state machine's lock once, before what it tells the company
+    (review BN 9: it took its own first, then the state machine's again in the same transaction)."""
+    locks = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if re.match(r"UPDATE proposal SET status=proposal\.status, updated_at=\? WHERE", statement):
+            locks.append(statement)
+
+    with app.test_request_context():
+        proposal, user = read(world)
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            step(proposal, user)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert len(locks) == 1
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == step.__name__.replace("disclose", "disclosed") \
+            .replace("withdraw", "withdrawn")
