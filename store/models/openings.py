@@ -105,7 +105,8 @@ class OpeningNoneSuitable(db.Model):
     ``undone_at`` and ``undone_by_id``. They go with the opening (``ON DELETE CASCADE``).
     ``reason`` is the consultant's free text (checked for CPR numbers on entry); it may name a
     citizen, so the retention run blanks it 90 days after the mark ended
-    (``portal.candidates.none_suitable.blank_old_reasons``).
+    (``portal.candidates.none_suitable.blank_old_reasons``), and erasing or anonymising a citizen
+    blanks at once every reason that names them (``portal.privacy.scrubbing.naming_marks``).
     """
 
     __tablename__ = "opening_none_suitable"
