@@ -123,3 +123,24 @@ def make_citizens(rng: random.Random, today: date, users: list[DemoUser],
                   count: int = 800) -> list[DemoCitizen]:
     missing = _missing_plan(rng, count)
     return [make_citizen(rng, today, users, missing.get(i)) for i in range(count)]
+
+
+CASE_ID_PREFIX = "SAG-"
+FIRST_CASE_NUMBER = 104_000  # six digits, so no id is ever the import template's example »SAG-10001«
+MAX_CASE_NUMBER_STEP = 40
+
+
+def assign_case_ids(seed: int, citizens: list[DemoCitizen]) -> None:
+    """Give every citizen the case system's id, as a real job centre's citizens all come with one
+    (the imports find a citizen by it: »Eksternt id«, e.g. »Løntimer fra fagsystemet«).
+
+    »SAG-104217«: the case system numbers its cases in order, so the numbers rise with the case
+    start, with gaps (the cases of citizens who never came into Jobbro). Unique, never CPR-like
+    (six digits or more after »SAG-«, no ten-digit run), and the same for the same seed and
+    citizens. On its own random source (``case-ids-<seed>``), so no other demo data changes.
+    """
+    rng = random.Random(f"case-ids-{seed}")
+    number = FIRST_CASE_NUMBER
+    for index in sorted(range(len(citizens)), key=lambda i: (citizens[i].case_start, i)):
+        number += rng.randint(1, MAX_CASE_NUMBER_STEP)
+        citizens[index].external_id = f"{CASE_ID_PREFIX}{number}"

@@ -10,7 +10,7 @@ import random
 from datetime import date
 
 from .arranged import arrange_openings
-from .citizens import make_citizens
+from .citizens import assign_case_ids, make_citizens
 from .history import make_placements
 from .hotline import make_hotline
 from .openings import make_openings, make_proposals, settle_closed_cases, settle_done_openings
@@ -87,6 +87,7 @@ def generate_demo(seed: int, today: date, password_hash: str | None = None,
     users += make_company_users(rng, companies, today, password_hash)
     company_users = company_user_index(users)
     citizens = make_citizens(rng, today, users, citizen_count)
+    assign_case_ids(seed, citizens)  # on its own random source: nothing else in the demo moves
     openings = make_openings(rng, today, companies, company_users)
     eligibility = dict(DEFAULT_ELIGIBILITY)
     proposals = make_proposals(rng, today, citizens, openings, eligibility)

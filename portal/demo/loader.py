@@ -122,7 +122,7 @@ def _user(u: DemoUser, teams: list[Team], company: Company | None) -> User:
 
 def _citizen(c: DemoCitizen, teams: list[Team], user_ids: dict[int, int]) -> Citizen:
     citizen = Citizen(
-        name=c.name, phone=c.phone, email=c.email, postcode=c.postcode,
+        external_id=c.external_id or None, name=c.name, phone=c.phone, email=c.email, postcode=c.postcode,
         max_commute_km=c.max_commute_km, benefit_group=c.benefit_group,
         hours_available=c.hours_available, driving_licences=list(c.driving_licences),
         languages=c.languages, limitation_flags=list(c.limitation_flags),

@@ -69,6 +69,9 @@ class DemoCitizen:
     cv_text: Optional[str]
     occupations: list[str]  # occupation keys behind the jobmål (generator bookkeeping)
     created_at: datetime
+    # The citizen's id in the case system (»SAG-104217«; portal.demo.citizens.assign_case_ids),
+    # as every citizen of a real job centre has one: the imports find the citizen by it.
+    external_id: str = ""
 
 
 @dataclass
