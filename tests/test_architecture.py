@@ -100,7 +100,27 @@ def _as_toml(config: dict) -> str:
 
 _IMPORT_EACH_ALONE = r"""
 import importlib, os, sys
-import flask, sqlalchemy, numpy, wtforms  # third-party first: what the children share
+OURS = ("portal", "matching", "indexer", "store", "cvtext")
+# What the children share: every third-party module the packages import, found by a first
+# child and imported here once, so each child below pays only for our own modules.
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    for name in sys.argv[1:]:
+        importlib.import_module(name)
+    names = [m for m in sys.modules if m.split(".")[0] not in OURS]
+    os.write(write, "\n".join(names).encode())
+    os._exit(0)
+os.close(write)
+with os.fdopen(read) as pipe:
+    shared = pipe.read().split()
+os.waitpid(pid, 0)
+for name in shared:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass  # a module only importable in the order the portal imported it: the child imports it
+assert not any(m.split(".")[0] in OURS for m in sys.modules), "a shared module imported ours"
 failed = []
 for name in sys.argv[1:]:
     pid = os.fork()

@@ -63,3 +63,15 @@ def test_a_reset_refuses_the_users_own_name(app, client, auth, make_user):
     response = _set(client, auth, f"/auth/set-password/{token}", "JensKjaer2026")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and (TOO_EASY in html or PERSONAL in html)
+
+
+def test_an_unknown_e_mail_costs_the_same_scrypt_work_as_a_wrong_password():
+    """The dummy hash checked for an unknown e-mail is written out, so it must be made with the
+    portal's own parameters (a cheaper one would tell an attacker which e-mails exist)."""
+    from werkzeug.security import check_password_hash
+
+    from portal.auth import passwords
+
+    assert not passwords.needs_rehash(passwords._DUMMY_HASH)
+    assert check_password_hash(passwords._DUMMY_HASH, "jobbro-timing-equaliser")
+    assert passwords.verify_password(None, "jobbro-timing-equaliser") is False
