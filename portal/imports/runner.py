@@ -36,7 +36,7 @@ from store.models.base import utcnow
 from . import citizens, lookalikes, openings
 from .changes import ShownChange, shown_changes
 from .citizens import RowError
-from .columns import CellError, cell_text, match_headers
+from .columns import CellError, Column, HeaderMap, cell_text, match_headers
 from .cvzip import CvArchive, open_archive
 from .lookalikes import LOOKALIKE_CHOICES
 from .reader import FileProblem, read_table
@@ -187,6 +187,24 @@ class _Context:
     started: datetime = field(default_factory=utcnow)  # citizens created since: rows of this file
 
 
+def read_headers(source: BinaryIO, filename: str, columns: tuple[Column, ...], report: Report) -> HeaderMap | None:
+    """The file's header row matched to ``columns``; None when it cannot be used (the problems
+    are in ``report``). Columns the import does not know are noted in ``report`` and skipped.
+
+    Raises:
+        FileProblem: the file cannot be read as CSV or XLSX.
+    """
+    table, _rows = read_table(source, filename)
+    headers = match_headers(table.headers, columns)
+    if headers.problems:
+        report.file_problems += headers.problems
+        return None
+    if headers.unknown:
+        report.notes.append(("Denne kolonne kendes ikke og er sprunget over: " if len(headers.unknown) == 1 else
+                             "Disse kolonner kendes ikke og er sprunget over: ") + ", ".join(headers.unknown[:20]))
+    return headers
+
+
 def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None, dry_run: bool,
                cvs: BinaryIO | None = None, cv_folder: str | None = None, batch_size: int = BATCH_SIZE,
                progress: Callable[[int], None] | None = None,
@@ -219,20 +237,15 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     report = Report(kind, filename, dry_run)
     columns = citizens.COLUMNS if kind == "citizens" else openings.COLUMNS
     try:
-        table, _rows = read_table(source, filename)
-        headers = match_headers(table.headers, columns)
-        if headers.problems:
-            report.file_problems += headers.problems
-            return _finish(report, actor)
-        if headers.unknown:
-            report.notes.append(("Denne kolonne kendes ikke og er sprunget over: " if len(headers.unknown) == 1 else
-                                 "Disse kolonner kendes ikke og er sprunget over: ") + ", ".join(headers.unknown[:20]))
+        headers = read_headers(source, filename, columns, report)
+        if headers is None:
+            return finish_report(report, actor)
         duplicates, total = _first_pass(source, headers.positions["external_id"], max_rows, too_many,
                                         fold=kind == "citizens")
         archive = open_archive(cvs) if cvs is not None and kind == "citizens" else None
     except FileProblem as exc:
         report.file_problems.append(exc.message_da)
-        return _finish(report, actor)
+        return finish_report(report, actor)
     if archive is not None:
         report.notes += [f"CV-filen {name}: {message}" for name, message in archive.refused[:MAX_LISTED]]
     if on_total:
@@ -257,7 +270,7 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         if unnamed:
             report.notes.append(("Ingen række har det eksterne id til denne CV-fil: " if len(unnamed) == 1 else
                                  "Ingen række har det eksterne id til disse CV-filer: ") + ", ".join(unnamed[:50]))
-    return _finish(report, actor)
+    return finish_report(report, actor)
 
 
 def id_key(external_id: str, fold: bool) -> str:
@@ -304,11 +317,11 @@ def _second_pass(source, positions, duplicates, context, report, batch_size, pro
         _one_row(number, values, duplicates, context, report)
         pending += 1
         if pending >= batch_size:
-            _end_batch(context)
+            end_batch(context)
             if progress:
                 progress(pending)
             pending = 0
-    _end_batch(context)
+    end_batch(context)
     if progress and pending:
         progress(pending)
 
@@ -342,7 +355,7 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
             refuse(*([("CV-fil", cv_problem)] if cv_problem else []))
             return
         actor = db.session.get(User, context.actor_id) if context.actor_id else None
-        _ensure_transaction()
+        ensure_transaction()
         attached = None
         likely = lookalikes.likely(record) if context.kind == "citizens" else []
         if likely and context.lookalikes != "create":
@@ -460,7 +473,7 @@ def _left_behind_warning(count: int, dry_run: bool) -> str:
             "virksomhedens konsulent og kandidaternes VK'er får besked.")
 
 
-def _ensure_transaction() -> None:
+def ensure_transaction() -> None:
     """Make sure a real transaction is open before a savepoint.
 
     pysqlite (legacy transaction mode) begins a transaction only at the first INSERT/UPDATE,
@@ -512,7 +525,7 @@ def _tell_vks(given: dict[int, int], taken: dict[int, list[int]],
         log.warning("import: the VKs were not told: %s", type(exc).__name__)
 
 
-def _end_batch(context: _Context) -> None:
+def end_batch(context: _Context) -> None:
     if context.dry_run:
         db.session.rollback()
         return
@@ -526,7 +539,7 @@ def _end_batch(context: _Context) -> None:
     context.stored.clear()
 
 
-def _finish(report: Report, actor: User | None) -> Report:
+def finish_report(report: Report, actor: User | None) -> Report:
     db.session.rollback()
     # One word, "created:0,updated:0,unchanged:2,refused:1": the access log reads it as
     # »oprettet 0, opdateret 0, uændret 2, afvist 1« (portal.admin.audit_labels).

@@ -46,9 +46,10 @@ from ..extensions import db
 from ..i18n import format_hours, format_month, format_number
 from ..placements.forms import parse_hours
 from .changes import EMPTY, ShownChange
-from .columns import CellError, Column, cell_text, match_headers, normalise_header
+from .columns import CellError, Column, cell_text, normalise_header
 from .reader import FileProblem, read_table
-from .runner import MAX_LISTED, MAX_ROWS, BATCH_SIZE, Report, RowLink, _end_batch, _ensure_transaction, _finish, id_key
+from .runner import (BATCH_SIZE, MAX_LISTED, MAX_ROWS, Report, RowLink, end_batch, ensure_transaction, finish_report, id_key,
+                     read_headers)
 from .service import RecordRefused, find_citizen
 
 log = logging.getLogger(__name__)
@@ -258,23 +259,18 @@ def run_wage_hours(source: BinaryIO, filename: str, *, actor: User | None, dry_r
     (the same :class:`.runner.Report` as the other kinds; ``kind`` "wage_hours")."""
     report = Report(KIND, filename, dry_run)
     try:
-        table, _rows = read_table(source, filename)
-        headers = match_headers(table.headers, COLUMNS)
-        if headers.problems:
-            report.file_problems += headers.problems
-            return _finish(report, actor)
-        if headers.unknown:
-            report.notes.append(("Denne kolonne kendes ikke og er sprunget over: " if len(headers.unknown) == 1 else
-                                 "Disse kolonner kendes ikke og er sprunget over: ") + ", ".join(headers.unknown[:20]))
+        headers = read_headers(source, filename, COLUMNS, report)
+        if headers is None:
+            return finish_report(report, actor)
         run = _Run(dry_run, getattr(actor, "id", None), clock.today())
         total = _first_pass(source, headers.positions, run, max_rows, too_many)
     except FileProblem as exc:
         report.file_problems.append(exc.message_da)
-        return _finish(report, actor)
+        return finish_report(report, actor)
     if on_total:
         on_total(total)
     _second_pass(source, headers.positions, run, report, batch_size, progress)
-    return _finish(report, actor)
+    return finish_report(report, actor)
 
 
 def _key(values: dict, today: date) -> tuple[str, str] | None:
@@ -326,18 +322,18 @@ def _second_pass(source, positions, run: _Run, report: Report, batch_size: int, 
         _one_row(number, _values(cells, positions), run, report)
         pending += 1
         if pending >= batch_size:
-            _end_batch(context)
+            end_batch(context)
             if progress:
                 progress(pending)
             pending = 0
-    _end_batch(context)
+    end_batch(context)
     if progress and pending:
         progress(pending)
 
 
 @dataclass
 class _BatchContext:
-    """What :func:`.runner._end_batch` reads: roll back a dry run, commit a real one (no files)."""
+    """What :func:`.runner.end_batch` reads: roll back a dry run, commit a real one (no files)."""
 
     dry_run: bool
     cv_folder: str | None = None
@@ -379,7 +375,7 @@ def _one_row(number: int, values: dict, run: _Run, report: Report) -> None:
         return
     try:
         actor = db.session.get(User, run.actor_id) if run.actor_id else None
-        _ensure_transaction()
+        ensure_transaction()
         with db.session.begin_nested():
             outcome = upsert_wage_hours(db.session, record, actor)
     except RecordRefused as exc:
