@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from . import job_runs
 from .config import MIN_RETENTION_DAYS, portal_url
 from .extensions import db
-from .formutil import clean_line
+from .text import clean_line
 from .mail import mail_configured
 from store import clock
 

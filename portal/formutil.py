@@ -4,7 +4,6 @@ from __future__ import annotations
 import decimal
 import math
 import re
-import unicodedata
 from typing import Iterable, Mapping
 
 from flask import flash, g, has_request_context, session
@@ -20,6 +19,8 @@ from matching import licences
 from matching.redact import CPR_PLACEHOLDER, contains_cpr, redact_cpr
 
 from .i18n import LOCALE, wtforms_translations
+from .rules import RuleError
+from .text import CPR_IN_TEXT_MESSAGE, HIDDEN_MESSAGE, NUL_MESSAGE, hidden_characters_in
 
 
 def choices(options: Mapping | Iterable[tuple]) -> list[SelectChoice]:
@@ -116,64 +117,7 @@ class ChoiceField(SelectField):
             raise ValidationError(self.MESSAGE) from None
 
 
-# --- Free text: the portal's one rule for invisible characters --------------------------------
-#
-# A text field takes the filter :func:`clean_text` (or :func:`clean_line` for one line) and the
-# validator :func:`no_hidden_characters`. What is hidden is read from the Unicode categories:
-# control characters (Cc; tab and newline are text), format characters (Cf: zero-width space,
-# joiners, soft hyphen, byte-order mark, the bidi embeddings, overrides and isolates behind
-# "Trojan source" tricks), line and paragraph separators (Zl, Zp), lone surrogates (Cs), and the
-# Hangul fillers, letters by category that show as nothing.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
-# Bidi classes of the explicit embeddings, overrides and isolates: they reorder what is shown.
-_BIDI_CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
-HIDDEN_MESSAGE = ("Teksten indeholder usynlige tegn eller styretegn (fx et mellemrum uden bredde eller et tegn, "
-                  "der vender skriveretningen). Skriv teksten igen i stedet for at indsætte den.")
-NUL_MESSAGE = "Teksten indeholder ugyldige tegn (NUL). Indsæt den igen som ren tekst."
-
-
-def is_hidden(char: str) -> bool:
-    """True for a character that shows as nothing or changes how the text around it is shown."""
-    if char in "\t\n":
-        return False
-    return unicodedata.category(char) in _HIDDEN_CATEGORIES or char in _BLANK_LETTERS
-
-
-def _trimmable(char: str) -> bool:
-    # Whitespace and the zero-width characters that only pad (a paste's byte-order mark, a
-    # trailing zero-width space); never a control character or a bidi control, which are refused.
-    return char.isspace() or (unicodedata.category(char) == "Cf"
-                               and unicodedata.bidirectional(char) not in _BIDI_CONTROLS) or char in _BLANK_LETTERS
-
-
-def clean_text(value: str | None) -> str:
-    """The filter of every free-text field: line breaks as "\\n", NFC (combining characters
-    composed), and whitespace and zero-width characters trimmed from both ends.
-
-    A text of nothing but zero-width characters is thus empty, and the field's "required" check
-    says so; such characters inside the text are left for :func:`no_hidden_characters` to refuse.
-    """
-    if value is None:
-        return ""
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text)
-    start, end = 0, len(text)
-    while start < end and _trimmable(text[start]):
-        start += 1
-    while end > start and _trimmable(text[end - 1]):
-        end -= 1
-    return text[start:end]
-
-
-def clean_line(value: str | None) -> str:
-    """:func:`clean_text` for one line: runs of whitespace (newlines too) become one space."""
-    return " ".join(clean_text(value).split())
-
-
-def hidden_characters_in(text: str | None) -> bool:
-    """True if ``text`` holds a character :func:`is_hidden` refuses (for checks outside a form)."""
-    return any(is_hidden(char) for char in text or "")
+# --- Free text: the validators of the portal's text rule (portal.text) --------------------------
 
 
 def no_hidden_characters(_form, field: Field) -> None:
@@ -188,13 +132,6 @@ def no_hidden_characters(_form, field: Field) -> None:
 
 # The name the forms of other areas know the rule by (it once refused fewer characters).
 no_control_characters = no_hidden_characters
-
-
-# SECURITY.md: never a CPR number anywhere. Every free-text field that another party reads, or
-# that is stored (hotline threads, a decision's reason, the company's answer note, interview
-# and placement notes, stories), refuses a CPR-like number by the portal's one rule,
-# matching.redact.contains_cpr (review BH 9). The message never repeats the number.
-CPR_IN_TEXT_MESSAGE = "Skriv teksten uden CPR-nummer: CPR-numre bruges ikke i portalen."
 
 
 def no_cpr(message: str = CPR_IN_TEXT_MESSAGE):
@@ -213,32 +150,6 @@ def no_nul(_form, field: Field) -> None:
     """Refuse NUL only: for a pasted document (a CV), where other control characters may be layout."""
     if isinstance(field.data, str) and "\x00" in field.data:
         raise ValidationError(NUL_MESSAGE)
-
-
-class RuleError(ValueError):
-    """A domain rule is broken; ``message`` is Danish, ``field`` the form field to blame (or None).
-
-    Services raise a subclass and write nothing; routes show it with :func:`attach_error`.
-    A service that checks several fields raises every broken rule at once (:func:`raise_all`):
-    the first error carries the others in ``also``, so the form shows them all in one round.
-    """
-
-    def __init__(self, message: str, field: str | None = None, *, also: tuple[RuleError, ...] = ()) -> None:
-        super().__init__(message)
-        self.message, self.field, self.also = message, field, tuple(also)
-
-    @property
-    def every(self) -> tuple[RuleError, ...]:
-        """This error and the ones raised with it, in the order they were found."""
-        return (self, *self.also)
-
-
-def raise_all(errors: list[RuleError]) -> None:
-    """Raise the first of ``errors`` with the rest in its ``also``; nothing when the list is empty."""
-    if errors:
-        first, *rest = errors
-        first.also = (*first.also, *rest)
-        raise first
 
 
 def attach_error(form, err: RuleError) -> None:

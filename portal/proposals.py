@@ -42,7 +42,8 @@ import sqlalchemy as sa
 
 from . import audit
 from .extensions import db
-from .formutil import HIDDEN_MESSAGE, RuleError, clean_text, hidden_characters_in, raise_all
+from .rules import RuleError, raise_all
+from .text import HIDDEN_MESSAGE, clean_text, hidden_characters_in
 from . import proposals_hold
 from .webhooks import events as webhook_events
 from store.models import Citizen, Consent, Placement, Proposal, User
@@ -359,7 +360,7 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
             raise TransitionError(refused)
     else:
         _check(proposal, "consented")
-    errors: list[RuleError] = []  # every answer's problem at once (formutil.raise_all)
+    errors: list[RuleError] = []  # every answer's problem at once (portal.rules.raise_all)
     if channel not in CONSENT_CHANNELS:
         errors.append(TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller "
                                       "Digital Post).", "channel"))
@@ -626,9 +627,9 @@ def no_longer_current(proposal: Proposal) -> bool:
 def respond(proposal: Proposal, user: User, response: str, note: str = "") -> None:
     """Store the company's answer to a proposal it can see (status unchanged).
 
-    The note is cleaned as a form field is (:func:`portal.formutil.clean_text`) and refused
+    The note is cleaned as a form field is (:func:`portal.text.clean_text`) and refused
     when it holds control, zero-width or bidi characters (the rule of every free-text field,
-    :func:`portal.formutil.hidden_characters_in`): the web form and the API both end here, and
+    :func:`portal.text.hidden_characters_in`): the web form and the API both end here, and
     the note is shown to the job centre and written to the company's XLSX (review AO 1).
 
     Raises:

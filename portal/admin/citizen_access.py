@@ -41,7 +41,8 @@ from .. import audit, files
 from ..access import AUDIT_DOWN, admin_required, citizen_or_404
 from ..auth.sessions import confirm_first
 from ..citizens import need_to_know
-from ..citizens.forms import clean_line, no_hidden_characters, no_nul
+from ..citizens.forms import no_hidden_characters, no_nul
+from ..text import clean_line
 from ..citizens.uploads import download_name
 from ..errors import render_error
 from ..formutil import DanishForm

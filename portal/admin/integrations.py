@@ -30,7 +30,8 @@ from ..api import tokens
 from ..api.pages import RevokeForm, TokenForm, revoke_and_tell
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from ..formutil import DanishForm, clean_line, no_control_characters
+from ..formutil import DanishForm, no_control_characters
+from ..text import clean_line
 from . import bp, service
 
 # An integration's e-mail is never written to (no mail, no login): a reserved domain (RFC 2606).

@@ -18,7 +18,8 @@ from .. import audit, merge, name_order
 from ..auth.sessions import end_all_sessions
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
-from ..formutil import RuleError, clean_line, raise_all
+from ..rules import RuleError, raise_all
+from ..text import clean_line
 from .forms import VK_CHOICE, is_reserved_email
 from store import clock
 from store.models import Citizen, Company, HotlineRequest, Team, User

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from .. import audit, name_order
 from ..extensions import db
-from ..formutil import clean_line
+from ..text import clean_line
 from .service import AccountRuleError, name_taken_as
 from store.models import Citizen, Team, User
 from store.models.citizens import external_id_key as folded
@@ -57,7 +57,7 @@ def members(team_id: int) -> list[User]:
 
 
 def _clean(name: str) -> str:
-    """The name as stored and compared: :func:`portal.formutil.clean_line` (runs of spaces made
+    """The name as stored and compared: :func:`portal.text.clean_line` (runs of spaces made
     one, NFC: a decomposed »Å« typed or pasted is stored as the one letter and sorts as Å, not
     as A; review BK 5)."""
     return clean_line(name)

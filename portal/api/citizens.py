@@ -36,7 +36,8 @@ from .. import audit
 from .. import files as file_store
 from ..privacy import blocklist
 from ..citizens import service as citizen_service
-from ..citizens.forms import MAX_JOB_GOALS, clean_line
+from ..citizens.forms import MAX_JOB_GOALS
+from ..text import clean_line
 from ..citizens import uploads
 from ..extensions import db
 from ..imports import lookalikes

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from store.models import Opening
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 
-from ..formutil import clean_line
+from ..text import clean_line
 from ..extensions import db
 from ..imports import service as imports
 from ..openings import service

@@ -35,7 +35,7 @@ from matching import licences as licence_table
 
 from .. import audit, private_details
 from ..extensions import db
-from ..formutil import RuleError, raise_all
+from ..rules import RuleError, raise_all
 from ..i18n import format_date, format_hours_count
 from . import bp
 from ..consents import CONTACT_KEYS
@@ -132,7 +132,7 @@ def check(*, experience: str, goals: str, hours: float | None, licences, languag
             age, gender, origin, criminal record, contact details, the citizen's name: the
             message names what to remove), hours are outside 0-80, an unknown licence
             category, or a start date in the past; every broken rule at once (one per field,
-            :func:`portal.formutil.raise_all`).
+            :func:`portal.rules.raise_all`).
     """
     today = today or clock.today()
     texts = {"experience": (experience, MAX_EXPERIENCE), "goals": (goals, MAX_LINE),

@@ -45,7 +45,8 @@ from store.outbox import citizen_changed
 from ..placements.service import active_clause
 from ..privacy.erasure import erase_citizen
 from . import case_endings, recipients
-from .forms import audit_text_problem, clean_line
+from ..text import clean_line
+from .forms import audit_text_problem
 from .service import CitizenChangeError, ensure_editable
 
 # Why a case ends (store.models.vocab, where the columns' constraint reads it).

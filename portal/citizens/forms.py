@@ -20,9 +20,10 @@ from matching.geo import POSTCODES
 from matching.redact import NO_CPR_PATTERN, contains_cpr
 
 from .. import postcodes
-from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField,
-                        DanishForm, DanishGetForm, LicencesField, Required, WholeNumberField, choices, clean_line, clean_text,
-                        in_range, no_cpr, no_hidden_characters, no_nul)
+from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField, DanishForm,
+                        DanishGetForm, LicencesField, Required, WholeNumberField, choices, in_range, no_cpr,
+                        no_hidden_characters, no_nul)
+from ..text import clean_line, clean_text
 from ..i18n import and_list, format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS

@@ -37,7 +37,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..formutil import DanishForm
-from .forms import audit_text_problem, clean_line, no_hidden_characters, no_nul
+from ..text import clean_line
+from .forms import audit_text_problem, no_hidden_characters, no_nul
 from store.models import Citizen, User
 
 MAX_PURPOSE = 150  # "break-glass: " and this fit the audit log's 200 characters

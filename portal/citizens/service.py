@@ -22,7 +22,8 @@ from ..privacy import blocklist
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.citizens import external_id_key
 from store.outbox import citizen_changed
-from .forms import (CPR_IN_LIMITATIONS_MESSAGE, MAX_JOB_GOALS, clean_line, job_goal_health_message,
+from ..text import clean_line
+from .forms import (CPR_IN_LIMITATIONS_MESSAGE, MAX_JOB_GOALS, job_goal_health_message,
                     job_goal_health_words, job_goal_sentence_problem)
 from .uploads import AcceptedCv
 from . import rectification

@@ -10,7 +10,8 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import private_details
-from ..formutil import ChoiceField, DanishForm, choices, clean_text, no_cpr, no_hidden_characters
+from ..formutil import ChoiceField, DanishForm, choices, no_cpr, no_hidden_characters
+from ..text import clean_text
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 

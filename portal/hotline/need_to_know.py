@@ -45,7 +45,8 @@ from wtforms.validators import DataRequired, Length
 
 from ..citizens import need_to_know as citizen_rule
 from ..extensions import db
-from ..formutil import clean_line, no_hidden_characters, no_nul
+from ..formutil import no_hidden_characters, no_nul
+from ..text import clean_line
 from store.models import Citizen, HotlineRequest, Placement, User
 from . import notify, service
 from .service import STAFF_ROLES

@@ -17,7 +17,8 @@ from wtforms.validators import ValidationError
 
 from matching import licences
 from matching.redact import contains_cpr
-from ..citizens.forms import (CPR_IN_JOB_GOAL_MESSAGE, MAX_JOB_GOALS, ProfileForm, clean_line,
+from ..text import clean_line
+from ..citizens.forms import (CPR_IN_JOB_GOAL_MESSAGE, MAX_JOB_GOALS, ProfileForm,
                               job_goal_health_message, job_goal_health_words, job_goal_sentence_problem,
                               no_hidden_characters)
 from ..citizens.service import CPR_ID_MESSAGE, ProfileData, looks_like_cpr

@@ -43,7 +43,7 @@ from cvtext.extract import normalise_text
 from .. import audit
 from ..privacy import blocklist
 from ..citizens import service as citizen_service
-from ..formutil import clean_line
+from ..text import clean_line
 from ..citizens.uploads import AcceptedCv, delete_stored, store_file
 from ..openings import requirements
 from ..openings import service as opening_service

@@ -40,7 +40,7 @@ from store.models.base import utcnow
 from store.models.vocab import OPENING_KINDS
 from .. import audit
 from ..citizens import service as citizen_service
-from ..citizens.forms import clean_line
+from ..text import clean_line
 from ..citizens.service import CPR_ID_MESSAGE, looks_like_cpr
 from ..extensions import db
 from ..i18n import format_hours, format_month, format_number

@@ -15,7 +15,8 @@ from werkzeug.datastructures import MultiDict
 from matching.geo import POSTCODES
 from .. import postcodes
 from ..formutil import (ChoiceField, DanishDateField, DanishDecimalField, DanishForm, LicencesField, Required,
-                        WholeNumberField, choices, clean_text, format_decimal_input, no_cpr, no_hidden_characters)
+                        WholeNumberField, choices, format_decimal_input, no_cpr, no_hidden_characters)
+from ..text import clean_text
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 from store import clock

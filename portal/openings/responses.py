@@ -19,7 +19,8 @@ from wtforms.validators import Length
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import DanishForm, Required, choices, clean_text, keep_form, kept_form, no_cpr, no_hidden_characters
+from ..formutil import DanishForm, Required, choices, keep_form, kept_form, no_cpr, no_hidden_characters
+from ..text import clean_text
 from ..interviews import answers
 from ..interviews.common import InterviewError, spoken_time
 from ..interviews.answer_confirm import confirm_page, confirmed

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from .. import audit, proposals, proposals_hold
 from ..eligibility import current_table
 from ..extensions import db
-from ..formutil import RuleError, raise_all
+from ..rules import RuleError, raise_all
 from ..i18n import format_date, format_hours_count, format_month, format_number
 from . import news as placement_news
 from ..webhooks import events as webhook_events
@@ -36,7 +36,7 @@ CANCEL_REASON_LENGTH = 300  # a short reason: "Borgeren mødte ikke op", "Virkso
 
 
 class LifecycleError(RuleError):
-    """A placement rule is broken (see :class:`portal.formutil.RuleError`)."""
+    """A placement rule is broken (see :class:`portal.rules.RuleError`)."""
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ def start_rule_errors(citizen: Citizen, kind: str | None, weekly_hours: float | 
 
 
 def _check_start(citizen: Citizen, opening: Opening, data: StartData, today: date) -> None:
-    """Every broken rule of the start at once (:func:`~portal.formutil.raise_all`)."""
+    """Every broken rule of the start at once (:func:`~portal.rules.raise_all`)."""
     errors: list[RuleError] = []
     if data.kind not in OPENING_KINDS:
         errors.append(LifecycleError("Vælg en type forløb fra listen.", "kind"))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..dates import add_months
 from ..extensions import db
-from ..formutil import RuleError
+from ..rules import RuleError
 from .service import not_cancelled_clause
 from store.models import Placement, User
 from store.models.vocab import SUCCESS_END_REASONS

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..formutil import clean_line
+from ..text import clean_line
 from store.models import Citizen
 from store.models.citizens import ErasedExternalId, external_id_key
 
@@ -37,7 +37,7 @@ def block_hashes(external_id: str) -> list[str]:
     """The hashes a block on this case-system id may be kept under, the one written today first.
 
     A block is written as the hash of the id folded by the one rule for the same id
-    (:func:`store.models.citizens.external_id_key` after :func:`~portal.formutil.clean_line`), so
+    (:func:`store.models.citizens.external_id_key` after :func:`~portal.text.clean_line`), so
     after »AV-9« is erased, »av-9« and » AV-9 « are refused too. Blocks written before that
     (before migration 0035) hold the hash of the id exactly as it was stored, which cannot be
     folded afterwards: they are found by the id as sent, trimmed, and in upper and in lower

@@ -11,8 +11,9 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..formutil import (ChoiceField, DanishForm, DanishGetForm, Required, choices, clean_line, clean_text,
-                        no_cpr, no_hidden_characters, no_nul)
+from ..formutil import (ChoiceField, DanishForm, DanishGetForm, Required, choices, no_cpr,
+                        no_hidden_characters, no_nul)
+from ..text import clean_line, clean_text
 from ..i18n import format_date
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH

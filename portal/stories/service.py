@@ -37,7 +37,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, merge, name_order
 from ..extensions import db
-from ..formutil import RuleError, raise_all
+from ..rules import RuleError, raise_all
 from ..health_words import health_words_in
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store import clock
@@ -48,7 +48,7 @@ from .shown import stored_kinds
 
 
 class StoryError(RuleError):
-    """A story rule is broken (see :class:`portal.formutil.RuleError`)."""
+    """A story rule is broken (see :class:`portal.rules.RuleError`)."""
 
 
 # What the edit form changes, by the story's attribute names (and StoryData's).

@@ -52,7 +52,7 @@ def external_id_key(external_id: str | None) -> str | None:
     Kept in ``Citizen.external_id_key`` (indexed, migration 0035) by the hook below on every
     write of ``external_id``; :func:`portal.citizens.service.same_external_id` compares it, and
     an erased id is blocked by the hash of this key (:func:`portal.privacy.blocklist.block_hashes`).
-    Callers with typed input clean it first (:func:`portal.formutil.clean_line`).
+    Callers with typed input clean it first (:func:`portal.text.clean_line`).
 
     Two migrations hold a copy of this fold (a migration never imports the models): 0035
     backfills ``citizen.external_id_key``, and 0043 backfills ``team.name_key`` and

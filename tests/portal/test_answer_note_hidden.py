@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from portal import proposals
 from portal.extensions import db
-from portal.formutil import HIDDEN_MESSAGE
+from portal.text import HIDDEN_MESSAGE
 from portal.interviews import answers
 from store.models import AuditEvent, Interview, Notification, Opening, Placement, Proposal, User
 from tests.api.api_fixtures import bearer, make_token

@@ -162,7 +162,7 @@ def test_counts_in_range_are_kept(tmp_path):
 
 
 def test_create_admin_stores_the_name_as_the_admin_pages_do(app, runner):
-    """NFC and one space (formutil.clean_line), as names saved through /admin are (review BK 5)."""
+    """NFC and one space (portal.text.clean_line), as names saved through /admin are (review BK 5)."""
     result = runner.invoke(args=["create-admin", "aase@jobcenter.dk", "  A\u030ase   Ørsted "])
     assert result.exit_code == 0, result.output
     with app.app_context():

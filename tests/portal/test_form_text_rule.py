@@ -1,9 +1,10 @@
 """One rule for invisible characters in every free-text field (review AA 4), and one field type
 for Danish decimals (review AA 11, the form part).
 
-The rule is portal.formutil's: the filter ``clean_text``/``clean_line`` trims whitespace and
+The rule is portal.text's: the filter ``clean_text``/``clean_line`` trims whitespace and
 zero-width characters from the ends (a text of nothing but zero-width spaces is empty), and the
-validator ``no_hidden_characters`` refuses a control, zero-width or bidi character anywhere else.
+validator ``portal.formutil.no_hidden_characters`` refuses a control, zero-width or bidi character
+anywhere else.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from portal.candidates.forms import ProfileForm as SharedProfileForm
 from portal.citizens.case_forms import EraseForm, ReopenCaseForm, RestrictForm
 from portal.citizens.forms import (JobGoalEditForm, JobGoalForm, LimitationsForm, NewCitizenForm,
                                    ProfileForm)
-from portal.formutil import HIDDEN_MESSAGE, DanishDecimalField, DanishForm, clean_line, clean_text
+from portal.formutil import DanishDecimalField, DanishForm
+from portal.text import HIDDEN_MESSAGE, clean_line, clean_text
 from portal.hotline.forms import MessageForm, RequestForm
 from portal.interviews.forms import OfferForm, OutcomeForm
 from portal.openings.forms import OpeningForm, form_values

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.formutil import CPR_IN_TEXT_MESSAGE
+from portal.text import CPR_IN_TEXT_MESSAGE
 from store.models import Proposal
 from tests.portal.test_candidates import world  # noqa: F401 - the fixture
 from tests.portal.test_no_cpr_free_texts import TEXT

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal.candidates.forms import DecisionForm
 from portal.extensions import db
-from portal.formutil import CPR_IN_TEXT_MESSAGE
+from portal.text import CPR_IN_TEXT_MESSAGE
 from portal.hotline.forms import MessageForm, RequestForm
 from portal.interviews.forms import OfferForm, OutcomeForm
 from portal.openings.forms import OpeningForm

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.candidates import none_suitable
 from portal.extensions import db
-from portal.formutil import CPR_IN_TEXT_MESSAGE
+from portal.text import CPR_IN_TEXT_MESSAGE
 from portal.main.queue import unassessed_openings
 from store import clock
 from store.models import AuditEvent, Citizen, Company, Opening, OpeningNoneSuitable, Proposal, Team, User
