@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -283,16 +283,11 @@ def id_key(external_id: str, fold: bool) -> str:
 def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
                 too_many: str = "", fold: bool = False) -> tuple[dict[str, list[int]], int]:
     """The duplicated ids (by :func:`id_key`) with their rows, and the number of data rows."""
-    max_rows = MAX_ROWS if max_rows is None else max_rows
     first_row: dict[str, int] = {}
     duplicates: dict[str, list[int]] = {}
     total = 0
-    _table, rows = read_table(source)
-    for number, cells in rows:
+    for number, cells in limited_rows(source, max_rows, too_many):
         total += 1
-        if total > max_rows:
-            raise FileProblem(too_many or f"Filen har mere end {format_number(max_rows)} rækker. "
-                                          "Del den op i flere filer.")
         try:
             external_id = cell_text(cells[id_position]) if id_position < len(cells) else ""
         except CellError:
@@ -308,13 +303,41 @@ def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
 
 
 def _second_pass(source, positions, duplicates, context, report, batch_size, progress) -> None:
+    def one(number: int, cells: list) -> None:
+        _one_row(number, row_values(cells, positions), duplicates, context, report)
+
+    in_batches(read_table(source)[1], one, context, batch_size, progress)
+
+
+def limited_rows(source: BinaryIO, max_rows: int | None = None, too_many: str = "") -> Iterator[tuple[int, list]]:
+    """The file's data rows as (row number, cells), from the start of ``source``.
+
+    Raises:
+        FileProblem: past ``max_rows`` rows (default :data:`MAX_ROWS`), with ``too_many`` or a
+            message saying to split the file.
+    """
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     _table, rows = read_table(source)
+    for count, row in enumerate(rows, 1):
+        if count > max_rows:
+            raise FileProblem(too_many or f"Filen har mere end {format_number(max_rows)} rækker. "
+                                          "Del den op i flere filer.")
+        yield row
+
+
+def row_values(cells: list, positions: dict[str, int]) -> dict:
+    """The row's cells by column key (None for a cell past the row's end)."""
+    width = len(cells)
+    return {key: (cells[i] if i < width else None) for key, i in positions.items()}
+
+
+def in_batches(rows: Iterable[tuple[int, list]], handle: Callable[[int, list], None], context,
+               batch_size: int, progress: Callable[[int], None] | None) -> None:
+    """``handle`` each row, ending a batch (:func:`end_batch`: commit, or roll back a dry run)
+    every ``batch_size`` rows and at the end, and telling ``progress`` the rows done."""
     pending = 0
-    items = tuple(positions.items())
     for number, cells in rows:
-        width = len(cells)
-        values = {key: (cells[i] if i < width else None) for key, i in items}
-        _one_row(number, values, duplicates, context, report)
+        handle(number, cells)
         pending += 1
         if pending >= batch_size:
             end_batch(context)

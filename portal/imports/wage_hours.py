@@ -43,13 +43,13 @@ from ..citizens import service as citizen_service
 from ..text import clean_line
 from ..citizens.service import CPR_ID_MESSAGE, looks_like_cpr
 from ..extensions import db
-from ..i18n import format_hours, format_month, format_number
+from ..i18n import format_hours, format_month
 from ..placements.forms import parse_hours
 from .changes import EMPTY, ShownChange
 from .columns import CellError, Column, cell_text, normalise_header
 from .reader import FileProblem, read_table
-from .runner import (BATCH_SIZE, MAX_LISTED, MAX_ROWS, Report, RowLink, end_batch, ensure_transaction, finish_report, id_key,
-                     read_headers)
+from .runner import (BATCH_SIZE, MAX_LISTED, Report, RowLink, ensure_transaction, finish_report, id_key, in_batches,
+                     limited_rows, read_headers, row_values)
 from .service import RecordRefused, find_citizen
 
 log = logging.getLogger(__name__)
@@ -287,24 +287,14 @@ def _key(values: dict, today: date) -> tuple[str, str] | None:
     return id_key(external_id, True), month.isoformat()
 
 
-def _values(cells: list, positions: dict[str, int]) -> dict:
-    width = len(cells)
-    return {key: (cells[i] if i < width else None) for key, i in positions.items()}
-
-
 def _first_pass(source: BinaryIO, positions: dict[str, int], run: _Run, max_rows: int | None,
                 too_many: str) -> int:
     """The number of data rows; the rows of a citizen and month given twice go in ``run.duplicates``."""
-    max_rows = MAX_ROWS if max_rows is None else max_rows
     first_row: dict[tuple[str, str], int] = {}
     total = 0
-    _table, rows = read_table(source)
-    for number, cells in rows:
+    for number, cells in limited_rows(source, max_rows, too_many):
         total += 1
-        if total > max_rows:
-            raise FileProblem(too_many or f"Filen har mere end {format_number(max_rows)} rækker. "
-                                          "Del den op i flere filer.")
-        key = _key(_values(cells, positions), run.today)
+        key = _key(row_values(cells, positions), run.today)
         if key is None:
             continue
         if key in first_row:
@@ -315,20 +305,8 @@ def _first_pass(source: BinaryIO, positions: dict[str, int], run: _Run, max_rows
 
 
 def _second_pass(source, positions, run: _Run, report: Report, batch_size: int, progress) -> None:
-    context = _BatchContext(run.dry_run)
-    _table, rows = read_table(source)
-    pending = 0
-    for number, cells in rows:
-        _one_row(number, _values(cells, positions), run, report)
-        pending += 1
-        if pending >= batch_size:
-            end_batch(context)
-            if progress:
-                progress(pending)
-            pending = 0
-    end_batch(context)
-    if progress and pending:
-        progress(pending)
+    in_batches(read_table(source)[1], lambda number, cells: _one_row(number, row_values(cells, positions), run, report),
+               _BatchContext(run.dry_run), batch_size, progress)
 
 
 @dataclass
