@@ -26,7 +26,7 @@ from pathlib import Path
 
 from flask import Response, current_app, send_from_directory
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from werkzeug.exceptions import NotFound
 
 EXTENSION = "jobbro.files"
@@ -118,12 +118,15 @@ class FileStore:
 
     def delete_after_commit(self, session: Session, names: Iterable[str]) -> None:
         """Delete the stored files once ``session``'s transaction commits; a rollback (or a commit
-        that fails) keeps them. Call it in the transaction that forgets the rows naming them."""
+        that fails) keeps them, and so does the rollback of a savepoint they were queued in.
+        Call it in the transaction that forgets the rows naming them."""
         names = [name for name in names if name]
         if not names:
             return
         session.connection()  # a transaction begun, so its commit or rollback is seen
-        session.info.setdefault(_PENDING, []).extend((self, name) for name in names)
+        real = session() if isinstance(session, scoped_session) else session  # db.session too
+        queued_in = real.get_nested_transaction() or real.get_transaction()
+        session.info.setdefault(_PENDING, []).extend((self, name, queued_in) for name in names)
 
     def _unlink(self, name: str) -> None:
         try:
@@ -144,11 +147,22 @@ def current() -> FileStore:
 
 @event.listens_for(Session, "after_commit")
 def _delete_pending(session: Session) -> None:
-    for store, name in session.info.pop(_PENDING, []):
+    for store, name, _queued_in in session.info.pop(_PENDING, []):
         store._unlink(name)
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _keep_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint, went back
-        session.info.pop(_PENDING, None)
+    # What was queued in the transaction (or savepoint) that went back, or in one inside it, is
+    # kept: its rows are back. A savepoint's rollback keeps the deletions queued outside it.
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [item for item in pending if not _within(item[2], previous_transaction)]

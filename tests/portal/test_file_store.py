@@ -91,6 +91,16 @@ def test_a_savepoint_rolled_back_keeps_the_deletion_of_the_whole_transaction(sto
     assert not store.exists(name)
 
 
+def test_a_deletion_queued_in_a_savepoint_that_rolls_back_is_kept(store):
+    name = _saved(store)
+    db.session.add(Company(name="Firma", cvr="11112222", postcode="8722"))
+    with db.session.begin_nested() as savepoint:
+        store.delete_after_commit(db.session, [name])  # the row naming it is forgotten here ...
+        savepoint.rollback()  # ... and back
+    db.session.commit()
+    assert store.exists(name)
+
+
 @pytest.mark.parametrize("name", ["../secret.txt", "..", ".", "", "sub/cv.txt", "..\\cv.txt", "/etc/passwd",
                                   "cv.txt\x00.pdf"])
 def test_a_name_that_is_not_a_plain_file_in_the_folder_is_refused(store, name):
