@@ -280,7 +280,7 @@ PURPOSE_KEYS = {
     "company": "virksomhed", "status": "status", "page": "side", "side": "side", "mail": "mail",
     "kind": "slags", "owner": "ejer", "scope": "adgang", "webhook": "webhook", "Proposal": "forslag",
     "ApiToken": "API-nøgle", "file": "fil", "count": "antal", "fields": "felter", "changed": "ændret",
-    "updated": "opdateret", "created": "oprettet", "unchanged": "uændret", "refused": "afvist", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
+    "updated": "opdateret", "created": "oprettet", "unchanged": "uændret", "refused": "afvist", "skipped": "sprunget over", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
     "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
     "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
     "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver", "session": "session",

@@ -88,8 +88,10 @@ def _print(report: Report) -> None:
     for link in report.links:
         if link.changes:
             click.echo(f"Række {link.row} ({link.external_id}) ændrer: " + ", ".join(c.label for c in link.changes))
+        # A skipped row is said to be so, not only warned of (nothing was compared: not »Uændret«).
+        said = STATUS_LABELS["skipped"].lower() if link.status == "skipped" else "advarsel"
         for warning in link.all_warnings:
-            click.echo(f"Række {link.row} ({link.external_id}), advarsel: {warning}")
+            click.echo(f"Række {link.row} ({link.external_id}), {said}: {warning}")
         if link.missing:
             click.echo(f"Række {link.row} ({link.external_id}) kan ikke matches endnu: mangler "
                        + ", ".join(link.missing))

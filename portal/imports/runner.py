@@ -50,7 +50,11 @@ BATCH_SIZE = 500
 # The kinds of file, with the word of their template's name; »loentimer«: :mod:`.wage_hours`
 # (its own runner, reusing this module's report, batches and audit).
 KINDS = {"citizens": "borgere", "openings": "opslag", "wage_hours": "loentimer"}
-STATUS_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "Uændret", "refused": "Afvist"}
+STATUS_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "Uændret", "refused": "Afvist",
+                 "skipped": "Sprunget over"}
+# The outcomes every kind counts; "skipped" (a row the import leaves out on purpose, with a warning:
+# nothing was compared, so it is not »Uændret«) only the kinds that skip rows (wage hours).
+COUNTED = ("created", "updated", "unchanged", "refused")
 # A citizen the file created without a VK, on no team (review AV 1).
 NO_TEAM_WARNING = ("Borgeren har hverken virksomhedskonsulent eller team og står derfor ikke på nogen "
                    "konsulents liste, kun under »Alle borgere«. Tildel en virksomhedskonsulent.")
@@ -80,7 +84,7 @@ class RowLink:
     row: int
     external_id: str
     status: str
-    entity_id: int
+    entity_id: int | None  # None: a skipped row whose citizen is not in the portal (nothing to link to)
     changes: tuple[ShownChange, ...] = ()
     warnings: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # what keeps a citizen from matching (missing_for_matching)
@@ -102,7 +106,7 @@ class Report:
     kind: str
     filename: str
     dry_run: bool
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_LABELS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED, 0))
     problems: list[RowProblem] = field(default_factory=list)
     links: list[RowLink] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
@@ -153,7 +157,13 @@ class Report:
 
     @property
     def links_truncated(self) -> bool:
-        return len(self.links) >= MAX_LISTED and self.counts["created"] + self.counts["updated"] > len(self.links)
+        listed = self.counts["created"] + self.counts["updated"] + self.counts.get("skipped", 0)
+        return len(self.links) >= MAX_LISTED and listed > len(self.links)
+
+    @property
+    def status_labels(self) -> dict[str, str]:
+        """The Danish label of each outcome this report counts, in the order of its counts."""
+        return {key: STATUS_LABELS[key] for key in self.counts}
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the CLI prints it)."""
@@ -564,10 +574,9 @@ def end_batch(context: _Context) -> None:
 
 def finish_report(report: Report, actor: User | None) -> Report:
     db.session.rollback()
-    # One word, "created:0,updated:0,unchanged:2,refused:1": the access log reads it as
-    # »oprettet 0, opdateret 0, uændret 2, afvist 1« (portal.admin.audit_labels).
-    counts = (f"created:{report.counts['created']},updated:{report.counts['updated']},"
-              f"unchanged:{report.counts['unchanged']},refused:{report.counts['refused']}")
+    # One word, "created:0,updated:0,unchanged:2,refused:1" (a wage-hours file adds ",skipped:1"):
+    # the access log reads it as »oprettet 0, opdateret 0, uændret 2, afvist 1« (portal.admin.audit_labels).
+    counts = ",".join(f"{key}:{number}" for key, number in report.counts.items())
     action = f"import_{report.kind}" + ("_dry_run" if report.dry_run else "")
     result = "refused" if report.file_problems else "ok"
     audit.record_now(action, purpose=f"file:{report.filename[:60]} {counts}", result=result,

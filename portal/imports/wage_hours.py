@@ -11,8 +11,9 @@ the citizen found by its external id as the citizen import finds it
 småjob, ordinært job and fleksjob are ordinary wage hours (:data:`matching.vocab.WAGE_HOUR_KINDS`);
 a row of another kind the portal knows (virksomhedspraktik, løntilskud) is skipped with a warning.
 
-Re-importing a month replaces its figure (idempotent: the same figure again is »Uændret«); months
-the file leaves out are kept. As the citizen and opening imports (:mod:`.runner`): a file whose
+Such a row is »Sprunget over« in the report (status "skipped", counted on its own), not »Uændret«:
+nothing was compared. Re-importing a month replaces its figure (idempotent: the same figure again
+is »Uændret«); months the file leaves out are kept. As the citizen and opening imports (:mod:`.runner`): a file whose
 headers are wrong is refused before anything is written, each row is applied inside a savepoint
 (all or nothing), a refused row names its line, column and what is wrong in Danish, a dry run
 does the same and rolls back, and the file is audited once (``import_wage_hours``). A row for a
@@ -70,6 +71,9 @@ COLUMNS: tuple[Column, ...] = (
                 "Virksomhedspraktik eller Løntilskud springes over. Tom eller uden kolonnen: ordinære løntimer."),
 )
 LABELS = {c.key: c.label for c in COLUMNS}
+# The report's outcomes (:data:`.runner.STATUS_LABELS`): a row of a kind that is no ordinary wage
+# hours is »Sprunget over« ("skipped"), counted apart from the rows compared with the portal.
+STATUSES = ("created", "updated", "unchanged", "skipped", "refused")
 EARLIEST_YEAR = 2000
 # More forms of the kinds than their keys and labels (OPENING_KINDS), as a case system writes them.
 _KIND_ALIASES = {"ordinært": "ordinaert", "ordinær": "ordinaert", "ordinaer": "ordinaert", "ordinært arbejde":
@@ -257,7 +261,7 @@ def run_wage_hours(source: BinaryIO, filename: str, *, actor: User | None, dry_r
                    too_many: str = "") -> Report:
     """Import ``source`` (CSV or XLSX) of wage hours per citizen and month; return the report
     (the same :class:`.runner.Report` as the other kinds; ``kind`` "wage_hours")."""
-    report = Report(KIND, filename, dry_run)
+    report = Report(KIND, filename, dry_run, counts=dict.fromkeys(STATUSES, 0))
     try:
         headers = read_headers(source, filename, COLUMNS, report)
         if headers is None:
@@ -344,12 +348,12 @@ def _one_row(number: int, values: dict, run: _Run, report: Report) -> None:
         report.refuse(number, external_id, *first, more=rest)
         return
     if not record.counted:
-        report.counts["unchanged"] += 1
+        # Nothing is compared or written: the row is »Sprunget over«, never »Uændret«, and listed
+        # with its warning (linked to the citizen when the portal has one).
+        report.counts["skipped"] += 1
         if len(report.links) < MAX_LISTED:
-            citizen = _citizen_id(record.external_id)
-            if citizen is not None:
-                report.links.append(RowLink(number, external_id, "unchanged", citizen,
-                                            warnings=(not_counted_warning(record.kind, run.dry_run),)))
+            report.links.append(RowLink(number, external_id, "skipped", _citizen_id(record.external_id),
+                                        warnings=(not_counted_warning(record.kind, run.dry_run),)))
         return
     try:
         actor = db.session.get(User, run.actor_id) if run.actor_id else None

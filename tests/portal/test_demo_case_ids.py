@@ -74,6 +74,6 @@ def test_the_wage_hours_import_finds_loaded_demo_citizens(app, frozen_today):
                           [second.external_id, "2026-04", "12", ""]],
                          header=["Eksternt id", "Måned", "Løntimer", "Ansættelse"])
         report = run_wage_hours(io.BytesIO(data), "loentimer.csv", actor=None, dry_run=False)
-        assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "refused": 0}, report.problems
+        assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 0, "refused": 0}, report.problems
         stored = {r.citizen_id for r in db.session.scalars(sa.select(PriorWageHours))}
         assert stored == {first.id, second.id}
