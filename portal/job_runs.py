@@ -106,11 +106,19 @@ def _prune(job: str, newest: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
+SUMMARY_LENGTH = JobRun.__table__.c.summary.type.length
+
+
+def _fit(summary: str) -> str:
+    """``summary`` as the column holds it: cut visibly (»…«), never silently."""
+    return summary if len(summary) <= SUMMARY_LENGTH else summary[:SUMMARY_LENGTH - 1] + "…"
+
+
 def _end_run(run_id: int, outcome: str, summary: str) -> None:
     try:
         db.session.rollback()  # what the block left uncommitted is not the run's record
         db.session.execute(sa.update(JobRun).where(JobRun.id == run_id)
-                           .values(outcome=outcome, summary=summary[:300], finished_at=utcnow())
+                           .values(outcome=outcome, summary=_fit(summary), finished_at=utcnow())
                            .execution_options(synchronize_session=False))
         db.session.commit()
     except SQLAlchemyError as err:

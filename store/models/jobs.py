@@ -26,7 +26,7 @@ class JobRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(sa.String(10), default="running")
-    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    summary: Mapped[str] = mapped_column(sa.String(1000), default="")  # 300 before 0045
 
     __table_args__ = (
         sa.CheckConstraint("outcome IN ('running', 'ok', 'failed')", name="outcome_known"),

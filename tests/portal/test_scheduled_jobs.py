@@ -36,14 +36,36 @@ def test_each_scheduled_command_records_its_run_with_a_short_count(app, runner):
     runs = _runs(app)
     assert [(job, outcome) for job, outcome, _ in runs] == [
         ("retention", "ok"), ("hotline-reminders", "ok"), ("hours-reminders", "ok")]
-    assert runs[0][2] == ("0 borgere anonymiseret; holdt tilbage: 0 borgere (begrænset behandling), "
-                          "0 borgere (forløb i gang); slettet: 0 tidligere CV-versioner, 0 udløbne sessioner, "
-                          "0 gamle beskeder, 0 sendte eller opgivne mails, 0 loginforsøg, 0 udløbne gemte formularer, "
-                          "0 rækker i adgangsloggen")
+    assert runs[0][2] == "0 borgere anonymiseret; intet andet at rydde op"
     assert runs[1][2] == "0 påmindelser, 0 eskaleringer, 0 mails fejlede"
     assert runs[2][2].startswith("Intet at gøre før den 3.") or "uden timer" in runs[2][2]
     with app.app_context():
         assert all(r.finished_at is not None for r in db.session.scalars(sa.select(JobRun)))
+
+
+def test_the_retention_summary_names_what_the_run_did_and_leaves_out_the_zeros(app):
+    from portal.cli import _retention_summary
+
+    zeros = dict(anonymised=0, restricted=0, running=0, replaced=0, sessions=0, notices=0, mails=0,
+                 attempts=0, held_forms=0, audit_rows=0, reasons=0)
+    with app.app_context():
+        assert _retention_summary(**{**zeros, "anonymised": 1, "restricted": 1, "attempts": 1234, "reasons": 2}) == (
+            "1 borger anonymiseret; holdt tilbage: 1 borger (begrænset behandling); "
+            "slettet: 1.234 loginforsøg og 2 begrundelser for »Ingen egnede kandidater«")
+        every = _retention_summary(**{key: 99_999 for key in zeros})
+    # Every figure named: the longest summary still fits the column, so nothing is cut.
+    assert every.count("99.999") == len(zeros)
+    assert len(every) <= job_runs.SUMMARY_LENGTH, len(every)
+
+
+def test_a_summary_longer_than_the_column_is_cut_visibly(app):
+    with app.app_context(), pytest.raises(RuntimeError), job_runs.recorded("retention") as run:
+        run.summary = "x" * 1200
+        raise RuntimeError("the run fails after its summary is set")
+    runs = _runs(app)
+    assert runs[-1][1] == "failed"
+    assert runs[-1][2] == "x" * 999 + "…"
+    assert job_runs._fit("kort") == "kort"
 
 
 @pytest.fixture
