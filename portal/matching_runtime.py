@@ -84,6 +84,14 @@ class BackendBreaker:
     ``BackendUnavailable`` at once, and so does every later call of the same request. Then
     one call tries the backend again (the others still fail at once until it answers): an
     answer closes the breaker, a failure opens it again. Anything else is the backend's own.
+
+    Written here rather than taken from ``pybreaker`` (1.4.1, evaluated 7 December 2026):
+    its ``CircuitBreaker.call`` holds one lock for the whole backend call, so one hung
+    Elasticsearch call would hold up every thread of the process, and callers waiting behind a
+    half-open trial would wait instead of failing at once (review BB 2, BB 3); it counts every
+    exception but the excluded ones as a failure (a ``TypeError`` would open it), times the
+    pause by the wall clock, and raises its own error where callers expect
+    ``BackendUnavailable`` with the reason.
     """
 
     def __init__(self, inner: MatchBackend, open_seconds: float = BREAKER_SECONDS,
