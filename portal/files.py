@@ -147,6 +147,8 @@ def current() -> FileStore:
 
 @event.listens_for(Session, "after_commit")
 def _delete_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released, not the commit (review BT 1)
+        return
     for store, name, _queued_in in session.info.pop(_PENDING, []):
         store._unlink(name)
 

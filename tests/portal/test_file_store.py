@@ -101,6 +101,29 @@ def test_a_deletion_queued_in_a_savepoint_that_rolls_back_is_kept(store):
     assert store.exists(name)
 
 
+def test_a_released_savepoint_deletes_nothing_before_the_outer_commit(store):
+    # SQLAlchemy fires after_commit when a savepoint is released too (review BT 1).
+    before, inside = _saved(store), _saved(store)
+    db.session.add(Company(name="Firma", cvr="11112222", postcode="8722"))
+    store.delete_after_commit(db.session, [before])
+    with db.session.begin_nested():
+        db.session.add(Company(name="Andet firma", cvr="33334444", postcode="8722"))
+        store.delete_after_commit(db.session, [inside])
+    assert store.exists(before) and store.exists(inside)
+    db.session.rollback()  # the outer transaction goes back: both rows are back
+    assert store.exists(before) and store.exists(inside)
+
+
+def test_a_deletion_queued_in_a_released_savepoint_happens_at_the_outer_commit(store):
+    name = _saved(store)
+    db.session.add(Company(name="Firma", cvr="11112222", postcode="8722"))
+    with db.session.begin_nested():
+        store.delete_after_commit(db.session, [name])
+    assert store.exists(name)
+    db.session.commit()
+    assert not store.exists(name)
+
+
 @pytest.mark.parametrize("name", ["../secret.txt", "..", ".", "", "sub/cv.txt", "..\\cv.txt", "/etc/passwd",
                                   "cv.txt\x00.pdf"])
 def test_a_name_that_is_not_a_plain_file_in_the_folder_is_refused(store, name):
