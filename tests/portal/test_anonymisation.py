@@ -19,7 +19,7 @@ from portal.privacy.coarsening import FIGURES_REACH_MONTHS, reach_start
 from portal.privacy.retention import anonymise_expired, running_kept
 from portal.privacy.scrubbing import ANONYMOUS_NAME
 from store.models import (CaseClosure, Citizen, Company, Consent, Interview, JobGoal, Opening, Placement,
-                          PlacementEvent, Proposal, SuccessStory, Team, VkChange)
+                          PlacementEvent, PriorWageHours, Proposal, SuccessStory, Team, VkChange)
 
 TODAY = date(2026, 11, 23)
 
@@ -43,6 +43,8 @@ def _case(make_user, closed: date, *, placement_end: date | None = date(2025, 3,
                       case_start=date(2023, 4, 17), case_closed=closed, case_close_reason="ordinaert_job",
                       prior_company_placement_end=date(2022, 11, 23), vk_id=vk.id, adviser_id=adviser.id, team_id=team)
     citizen.job_goals.append(JobGoal(title="Tjener"))
+    citizen.prior_wage_hours.append(PriorWageHours(month=date(2023, 3, 1), hours=42,
+                                                   imported_at=datetime(2024, 1, 5, tzinfo=timezone.utc)))
     db.session.add(citizen)
     db.session.flush()
     citizen.vk_id = adviser.id  # an earlier VK (VkChange)
@@ -85,6 +87,8 @@ def test_anonymisation_keeps_only_what_the_figures_count(app, uploads, make_user
         assert (citizen.languages, citizen.driving_licences, citizen.hours_available, citizen.max_commute_km) == (
             "", [], 0, 0)
         assert citizen.job_goals == [] and citizen.readiness_group == "i_gang"
+        # The case system's wage hours: only an open case's focus goal counts them (review BT 2).
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PriorWageHours)) == 0
         # Kept: what the figures count.
         assert (citizen.benefit_group, citizen.case_close_reason, citizen.team_id) == (
             "integrationsydelse", "ordinaert_job", ids["team"])
@@ -94,6 +98,18 @@ def test_anonymisation_keeps_only_what_the_figures_count(app, uploads, make_user
         interview = db.session.scalar(sa.select(Interview))
         assert interview.location == "" and interview.status == "booked"
         assert db.session.scalar(sa.select(SuccessStory.status)) == "withdrawn"
+
+
+def test_wage_hours_imported_for_a_case_anonymised_before_are_dropped_by_the_next_run(app, uploads, make_user):
+    with app.app_context():
+        ids = _case(make_user, closed=date(2025, 5, 14))
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 1
+        db.session.add(PriorWageHours(citizen_id=ids["citizen"], month=date(2023, 4, 1), hours=10,
+                                      imported_at=datetime(2024, 1, 5, tzinfo=timezone.utc)))
+        db.session.commit()  # as a case anonymised before review BT 2 kept them
+        assert anonymise_expired(db.session, today=TODAY, retention_days=365) == 0
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PriorWageHours)) == 0
 
 
 def test_a_case_wholly_before_the_reach_is_coarsened_to_months(app, uploads, make_user):
