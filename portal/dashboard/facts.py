@@ -186,7 +186,7 @@ class Facts:
     h_hundredths: np.ndarray = field(default_factory=_empty_ints)
     h_start: np.ndarray = field(default_factory=_empty_ints)  # the placement's start day
     # ordinary wage hours per citizen and month the case system told of (``prior_wage_hours``,
-    # the import's »Løntimer pr. måned«): at most one row per citizen and month
+    # the import's »Løntimer fra fagsystemet«): at most one row per citizen and month
     ph_citizen: np.ndarray = field(default_factory=_empty_ints)
     ph_month: np.ndarray = field(default_factory=_empty_ints)
     ph_hundredths: np.ndarray = field(default_factory=_empty_ints)

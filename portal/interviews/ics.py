@@ -29,7 +29,7 @@ def invitation(interview: Interview, method: str, *, title: str, company: str,
         method: "REQUEST" (invite or update) or "CANCEL".
         title: the opening's title (SUMMARY "Jobsamtale: <title>").
         company: the company's name, for the description.
-        attendees: the users invited (:func:`.service.recipients` of both sides).
+        attendees: the users invited (:func:`.notices.recipients` of both sides).
 
     Returns:
         The document as text (CRLF line endings, as RFC 5545 asks).

@@ -29,7 +29,7 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 - consents that run out within two weeks or ran out lately (:func:`consents_to_renew`);
 - interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
   company answer) with no booked interview, a booked one coming up, or one held whose outcome
-  the company has not reported (see :mod:`..interviews.service`); and every other interview
+  the company has not reported (see :mod:`..interviews.queries`); and every other interview
   booked and still ahead (on hold, the opening filled or closed, the company's no or hire, the
   name no longer shared), to cancel or keep (:func:`standing_interviews`; one kept, by the
   company when it answered or by the job centre, is listed as agreed, with who keeps it).

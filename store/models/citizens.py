@@ -144,8 +144,8 @@ class Citizen(db.Model):
     vk_changes: Mapped[list["VkChange"]] = relationship(
         cascade="all, delete-orphan", order_by="(VkChange.replaced_at, VkChange.id)"
     )
-    # Ordinary wage hours per month the case system told of (0044, the import's »Løntimer pr.
-    # måned«), oldest first: the focus goal counts them where Jobbro registered fewer.
+    # Ordinary wage hours per month the case system told of (0044, the import's »Løntimer fra
+    # fagsystemet«), oldest first: the focus goal counts them where Jobbro registered fewer.
     prior_wage_hours: Mapped[list["PriorWageHours"]] = relationship(  # noqa: F821
         cascade="all, delete-orphan", order_by="PriorWageHours.month"
     )

@@ -4,12 +4,13 @@ The focus goal counts a citizen as met with 100 ordinary wage hours (småjob, or
 fleksjob) in the last 12 calendar months. Jobbro knows the hours of the placements registered in
 it (``HoursLog``); the hours a citizen worked before Jobbro was taken into use, or in a job Jobbro
 never registered, are known to the case system (eIndkomst). They come in by the import's
-»Løntimer pr. måned« (:mod:`portal.imports.wage_hours`), one figure per citizen and month, a
+»Løntimer fra fagsystemet« (:mod:`portal.imports.wage_hours`), one figure per citizen and month, a
 re-import replacing the month's figure. The focus figure reads them beside Jobbro's own hours
 without ever counting a month twice (:meth:`portal.dashboard.facts.Facts.hundredths_per_citizen`).
 
 They go with the citizen (``ON DELETE CASCADE`` and the relationship's cascade on
-``Citizen.prior_wage_hours``), so an erasure deletes them.
+``Citizen.prior_wage_hours``), so an erasure deletes them; anonymisation deletes them too
+(:mod:`portal.privacy.retention`).
 """
 from __future__ import annotations
 
