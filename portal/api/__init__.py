@@ -144,7 +144,7 @@ def _api_or_page_error(error: HTTPException):
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the spec at /api/openapi.json, and the token pages."""
     from ..extensions import csrf
-    from . import citizens, figures, guard, hotline, interviews, openings, pages, placements, proposals
+    from . import citizens, figures, guard, hotline, interviews, openings, pages, placements, proposals, wage_hours
 
     app.config.setdefault("API_TITLE", "Jobbro API")
     app.config.setdefault("API_VERSION", API_VERSION)
@@ -174,7 +174,7 @@ def init_app(app: Flask) -> None:
     api.spec.plugins.append(common)
     from . import webhook_docs  # the webhooks' bodies, OpenAPI 3.1 "webhooks" (review AS 7)
     webhook_docs.register(api.spec)
-    for module in (openings, proposals, interviews, placements, hotline, citizens, figures):
+    for module in (openings, proposals, interviews, placements, hotline, citizens, wage_hours, figures):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)

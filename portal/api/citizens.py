@@ -242,7 +242,7 @@ CPR_ID_PROBLEM = ("Det eksterne id ligner et CPR-nummer (seks og fire cifre, ogs
                   "nøgle for borgeren (fx sags- eller person-id'et i fagsystemet), aldrig CPR-nummeret.")
 
 
-def _check_external_id(external_id: str, sent: str | None) -> None:
+def check_external_id(external_id: str, sent: str | None) -> None:
     """:raise 422: (problem) for a path id with surrounding or doubled spaces, a CPR-like id
     (:func:`portal.citizens.service.looks_like_cpr`), or a body id (a GET answer sent back)
     that is not the path's."""
@@ -320,7 +320,7 @@ def _find(external_id: str) -> Citizen | None:
         problems.abort(409, err.message_da)
 
 
-def _by_external_id(external_id: str) -> Citizen:
+def by_external_id(external_id: str) -> Citizen:
     """The citizen with this case-system id (:func:`_find`: »av-9« is the citizen »AV-9«).
 
     :raise 410: (problem) for an erased or anonymised citizen (the id is kept as a keyed hash
@@ -393,7 +393,7 @@ def get_citizen(external_id: str):
     borger giver 410 (som PUT): id'et er spærret, og borgeren kan ikke hentes med det. Id'et
     sammenlignes uden forskel på store og små bogstaver, som i portalen og ved import (av-9 finder AV-9).
     """
-    citizen = _read(_by_external_id(external_id), "read")
+    citizen = _read(by_external_id(external_id), "read")
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}
 
 
@@ -447,7 +447,7 @@ def upsert_citizen(args, body, external_id: str):
     skift af VK får den hidtidige VK besked om, at borgeren ikke længere er deres, og en
     beskæftigelsesrådgiver, der bliver, om den nye VK.
     """
-    _check_external_id(external_id, body.pop("external_id", None))
+    check_external_id(external_id, body.pop("external_id", None))
     team_ref = body.pop("team", None)
     team = _team_of_ref(team_ref) if team_ref is not None else None
     if (vk_id := body.pop("vk_id", None)) is not None:
@@ -575,7 +575,7 @@ def upload_cv(files, external_id: str):
     """Gem et nyt CV (fil) for borgeren; filen kontrolleres som på siden, og teksten udtrækkes.
 
     Borgerens version stiger; svaret har den nye ETag til If-Match ved næste PUT."""
-    citizen = _by_external_id(external_id)
+    citizen = by_external_id(external_id)
     upload = files["file"]
     try:
         citizen_service.ensure_editable(citizen)

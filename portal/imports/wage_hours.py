@@ -203,10 +203,16 @@ def validate_row(values: dict, today: date | None = None) -> WageHoursRecord:
     return WageHoursRecord(external_id, month, hours, kind, counted=not kind or kind in WAGE_HOUR_KINDS)
 
 
+def not_counted_reason(kind: str) -> str:
+    """Why hours of ``kind`` (not ordinary wage hours) are not kept: the import's warning and the
+    API's refusal (:mod:`portal.api.wage_hours`) say it alike."""
+    return (f"{OPENING_KINDS[kind]} er ikke ordinære løntimer (kun småjob, ordinært job og fleksjob tæller i "
+            "fokusmålet)")
+
+
 def not_counted_warning(kind: str, dry_run: bool) -> str:
     """The warning of a row skipped for its kind (not ordinary wage hours)."""
-    return (f"{OPENING_KINDS[kind]} er ikke ordinære løntimer (kun småjob, ordinært job og fleksjob tæller i "
-            f"fokusmålet), så rækken {'springes' if dry_run else 'er sprunget'} over.")
+    return f"{not_counted_reason(kind)}, så rækken {'springes' if dry_run else 'er sprunget'} over."
 
 
 @dataclass(frozen=True)
@@ -216,15 +222,66 @@ class Outcome:
     old: Decimal | None = None
 
 
-def upsert_wage_hours(session, record: WageHoursRecord, actor: User | None = None) -> Outcome:
+def upsert_wage_hours(session, record: WageHoursRecord, actor: User | None = None, source: str = SOURCE) -> Outcome:
     """Write the month's figure for the record's citizen (replacing an earlier one).
+
+    ``source`` is where the figure came from: "import" (the page or the command) or "api" (the
+    case system's call, :mod:`portal.api.wage_hours`); both are audited as ``wage_hours_imported``
+    with the month (the API's as "api 2026-03").
 
     Raises:
         RecordRefused: no citizen in the portal has the id (an erased one has none), or the citizen
             is restricted or anonymised, or the id is several citizens'. The import never creates a
             citizen, so an id blocked after an erasure needs no check of its own.
     """
-    citizen = find_citizen(session, record.external_id)
+    citizen = _editable_citizen(session, record.external_id)
+    row = _month_row(session, citizen.id, record.month)
+    if row is not None and Decimal(row.hours) == record.hours:
+        return Outcome("unchanged", citizen.id, Decimal(row.hours))
+    old = Decimal(row.hours) if row is not None else None
+    if row is None:
+        session.add(PriorWageHours(citizen_id=citizen.id, month=record.month, hours=record.hours, source=source,
+                                   imported_at=utcnow()))
+    else:
+        row.hours, row.source, row.imported_at = record.hours, source, utcnow()
+    audit.record("wage_hours_imported", citizen_id=citizen.id, purpose=_audited_month(record.month, source),
+                 user=actor)
+    session.flush()
+    return Outcome("created" if row is None else "updated", citizen.id, old)
+
+
+def remove_wage_hours(session, external_id: str, month: date, actor: User | None = None,
+                      source: str = "api") -> Decimal | None:
+    """Delete the citizen's figure for ``month`` (the API's DELETE; the import keeps months a
+    file leaves out). Returns the hours deleted, None when the month had no figure (nothing is
+    written). Audited as ``wage_hours_removed`` with the month.
+
+    Raises:
+        RecordRefused: as :func:`upsert_wage_hours` (no such citizen, restricted, anonymised, ambiguous id).
+    """
+    citizen = _editable_citizen(session, external_id)
+    row = _month_row(session, citizen.id, month)
+    if row is None:
+        return None
+    hours = Decimal(row.hours)
+    session.delete(row)
+    audit.record("wage_hours_removed", citizen_id=citizen.id, purpose=_audited_month(month, source), user=actor)
+    session.flush()
+    return hours
+
+
+def _audited_month(month: date, source: str) -> str:
+    """The audit purpose of a month written or removed: "2026-03" by the import, "api 2026-03" by the API."""
+    return f"{month:%Y-%m}" if source == SOURCE else f"api {month:%Y-%m}"
+
+
+def _editable_citizen(session, external_id: str):
+    """The citizen with ``external_id``, who may be changed.
+
+    Raises:
+        RecordRefused: none (an erased one has none), restricted, anonymised, or the id is several citizens'.
+    """
+    citizen = find_citizen(session, external_id)
     if citizen is None:
         raise RecordRefused("Ingen borger i portalen har dette eksterne id. Importér borgeren først (»Borgere fra "
                             "fagsystemet«), eller ret id'et.", LABELS["external_id"])
@@ -232,19 +289,12 @@ def upsert_wage_hours(session, record: WageHoursRecord, actor: User | None = Non
         citizen_service.ensure_editable(citizen)
     except citizen_service.CitizenChangeError as exc:
         raise RecordRefused(exc.message_da, LABELS["external_id"]) from None
-    row = session.scalar(sa.select(PriorWageHours).where(PriorWageHours.citizen_id == citizen.id,
-                                                         PriorWageHours.month == record.month))
-    if row is not None and Decimal(row.hours) == record.hours:
-        return Outcome("unchanged", citizen.id, Decimal(row.hours))
-    old = Decimal(row.hours) if row is not None else None
-    if row is None:
-        session.add(PriorWageHours(citizen_id=citizen.id, month=record.month, hours=record.hours, source=SOURCE,
-                                   imported_at=utcnow()))
-    else:
-        row.hours, row.source, row.imported_at = record.hours, SOURCE, utcnow()
-    audit.record("wage_hours_imported", citizen_id=citizen.id, purpose=f"{record.month:%Y-%m}", user=actor)
-    session.flush()
-    return Outcome("created" if row is None else "updated", citizen.id, old)
+    return citizen
+
+
+def _month_row(session, citizen_id: int, month: date) -> PriorWageHours | None:
+    return session.scalar(sa.select(PriorWageHours).where(PriorWageHours.citizen_id == citizen_id,
+                                                          PriorWageHours.month == month))
 
 
 @dataclass
