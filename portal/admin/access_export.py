@@ -175,7 +175,7 @@ def _profile(citizen: Citizen, users: _Users) -> dict:
         "Tidligere virksomhedskonsulenter": [
             {"VK": users(c.vk_id) or "Ingen", "Til": c.replaced_at} for c in citizen.vk_changes],
         # The case system's ordinary wage hours per month (0044): they count in the focus goal.
-        "Løntimer oplyst af fagsystemet (fx fra før Jobbro)": [
+        "Løntimer oplyst af fagsystemet": [
             {"Måned (første dag)": h.month, "Timer": h.hours, "Indlæst": h.imported_at} for h in citizen.prior_wage_hours],
     }
 

@@ -1,5 +1,5 @@
 """/api/v1/citizens/<external_id>/wage-hours: the case system's ordinary wage hours per citizen and
-month (»Løntimer før Jobbro«, migration 0044), as the import »Løntimer fra fagsystemet« brings them
+month (migration 0044), as the import »Løntimer fra fagsystemet« brings them
 (:mod:`portal.imports.wage_hours`), one month per call.
 
 ``PUT .../wage-hours/<YYYY-MM>`` sets the month's figure (idempotent: it replaces the figure, the
@@ -205,7 +205,7 @@ def put_wage_hours(body, external_id: str, month: str):
     (valgfri) småjob, ordinært job eller fleksjob; virksomhedspraktik og løntilskud er ikke ordinære
     løntimer og giver 422 (importen springer dem over). Borgeren skal findes i portalen (404; opret den
     med PUT /citizens/{external_id}); en slettet eller anonymiseret borger giver 410, en borger med
-    begrænset behandling 409. Logges som importen (»Løntimer før Jobbro importeret«).
+    begrænset behandling 409. Logges som importen (»Løntimer fra fagsystemet importeret«).
     """
     citizen = _citizen(external_id)
     for name, path_value in (("external_id", external_id), ("month", month)):
@@ -252,7 +252,7 @@ def delete_wage_hours(external_id: str, month: str):
     """Fjern borgerens løntimer fra fagsystemet for måneden (fx et tal, der var sendt til den forkerte borger).
 
     404, hvis måneden intet tal har (også ved en gentagelse). Fokusmålet tæller straks uden
-    måneden. Logges (»Løntimer før Jobbro fjernet«). Importen fjerner aldrig en måned.
+    måneden. Logges (»Løntimer fra fagsystemet fjernet«). Importen fjerner aldrig en måned.
     """
     citizen = _citizen(external_id)
     wanted = _month(month)

@@ -6,6 +6,8 @@ never SQL text built from input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from functools import cache
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from sqlalchemy.orm import aliased, load_only, selectinload
 
 
 from .. import name_order
+from ..dates import add_months
 from ..extensions import db
 from store.index_status import is_stalled
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
@@ -253,6 +256,30 @@ def _names(user_ids: set[int | None]) -> dict[int, str]:
 def user_name(user_id: int | None) -> str | None:
     """The name of user ``user_id`` as the list shows it (see :func:`_names`); None if unknown."""
     return _names({user_id}).get(user_id) if user_id else None
+
+
+@dataclass(frozen=True)
+class ToldWageHours:
+    """The wage hours the case system told of for one citizen (``prior_wage_hours``), as the
+    citizen page shows them: ``recent`` the sum over the focus goal's 12 calendar months up to
+    ``today``'s (``window_first`` ..), beside every month told (``first``..``last``, ``total``)."""
+
+    recent: Decimal
+    window_first: date
+    total: Decimal
+    first: date
+    last: date
+
+
+def told_wage_hours(citizen: Citizen, today: date) -> ToldWageHours | None:
+    """The case system's wage hours of ``citizen`` (None: none told). Pure on the loaded rows."""
+    rows = citizen.prior_wage_hours  # oldest first
+    if not rows:
+        return None
+    window_first = add_months(today.replace(day=1), -11)
+    return ToldWageHours(recent=sum((r.hours for r in rows if window_first <= r.month <= today), Decimal(0)),
+                         window_first=window_first, total=sum((r.hours for r in rows), Decimal(0)),
+                         first=rows[0].month, last=rows[-1].month)
 
 
 def placements_of(citizen_id: int) -> list[Placement]:

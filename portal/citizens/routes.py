@@ -67,6 +67,7 @@ def render_detail(citizen: Citizen, **forms) -> str:
                            placements=queries.placements_of(citizen.id),
                            indexing=queries.indexing_state(citizen.id),
                            hours_total=_hours_by_placement, town=postcodes.town_of(citizen.postcode),
+                           told=queries.told_wage_hours(citizen, clock.today()), today_month=clock.today(),
                            closing=case.closing_of(citizen), **{**case_forms(citizen), **forms})
 
 

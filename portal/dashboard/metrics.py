@@ -141,8 +141,8 @@ FOCUS_DEFINITION = (
     "sygemeldte). Opfyldt, hvis borgeren inden for de seneste 12 måneder har haft mindst ét "
     "virksomhedsrettet forløb (virksomhedspraktik eller løntilskud, som helt eller delvist ligger "
     "i perioden) eller mindst 100 ordinære løntimer (registrerede timer i småjob, ordinært job "
-    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende, inkl. timer, fagsystemet har oplyst fra "
-    "før Jobbro; for en måned med timer både i Jobbro og fra fagsystemet tæller det højeste tal, aldrig begge). "
+    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende, inkl. timer, fagsystemet har oplyst; "
+    "for en måned med timer både i Jobbro og fra fagsystemet tæller det højeste tal, aldrig begge). "
     "Det seneste virksomhedsrettede forløb, "
     "fagsystemet kender fra før Jobbro (borgerens »Seneste virksomhedsrettede forløb«), tæller, når dets "
     "slutdato ligger i perioden. " + WINDOW_SENTENCE + "Mål: mindst 70 %.")

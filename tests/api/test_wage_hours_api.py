@@ -78,7 +78,7 @@ def test_get_lists_the_months_oldest_first_and_the_read_is_logged(app, client, s
     assert missing.status_code == 404 and missing.content_type == "application/problem+json"
     reads = [e for e in _audit(app, "citizen_viewed") if e.purpose == "api wage hours"]
     assert len(reads) == 4 and {e.citizen_id for e in reads} == {citizen_id}
-    assert purpose_label("citizen_viewed", "api wage hours") == "API: løntimer før Jobbro"
+    assert purpose_label("citizen_viewed", "api wage hours") == "API: løntimer fra fagsystemet"
 
 
 @pytest.mark.parametrize("body, field, message", [
@@ -140,7 +140,7 @@ def test_delete_removes_a_month_once_and_is_audited(app, client, staff, citizen_
     assert client.delete(f"{BASE}/2026-3", headers=bearer(staff)).status_code == 422
     removed = _audit(app, "wage_hours_removed")
     assert [(e.citizen_id, e.purpose) for e in removed] == [(citizen_id, "api 2026-03")]
-    assert action_label("wage_hours_removed") == "Løntimer før Jobbro fjernet (måned)"
+    assert action_label("wage_hours_removed") == "Løntimer fra fagsystemet fjernet (måned)"
 
 
 def test_unknown_ambiguous_and_cpr_like_citizens_get_the_citizen_endpoints_answers(app, client, staff, citizen_id):

@@ -65,7 +65,7 @@ def test_the_focus_goal_counts_the_case_systems_hours_and_never_a_month_twice(ap
         assert without == {citizens["before"]: 0, citizens["both"]: 6_000, citizens["more"]: 2_000, citizens["old"]: 0}
         focus = compute_focus_goal(facts, AS_OF)
         assert (focus.numerator, focus.denominator) == (2, 4)  # Anna and Carl; Bo is not counted 110
-        assert "inkl. timer, fagsystemet har oplyst fra før Jobbro" in FOCUS_DEFINITION
+        assert "inkl. timer, fagsystemet har oplyst;" in FOCUS_DEFINITION
         assert "tæller det højeste tal, aldrig begge" in focus.definition
         # January 2026's figure no longer counts in December 2026's 12 months... but still in November's
         assert compute_focus_goal(facts, date(2026, 11, 30)).numerator == 2
@@ -96,7 +96,7 @@ def test_the_goal_list_and_its_export_show_the_hours_with_them(app, client, auth
     assert "10 løntimer mere" in row(citizens["both"]) and 'data-met="ja"' not in row(citizens["both"])
     assert "(heraf 85 oplyst af fagsystemet)" in row(citizens["more"])  # May: 70 over Jobbro's 20; June: 15
     assert "oplyst af fagsystemet" not in row(citizens["old"])
-    assert "inkl. timer, fagsystemet har oplyst fra før Jobbro" in html
+    assert "inkl. timer, fagsystemet har oplyst)" in html
     export = client.get("/maal/borgere.csv?maal=fokus&omfang=all&maaned=2026-10&vis=alle").get_data(as_text=True)
     assert "Løntimer seneste 12 mdr.;Heraf oplyst af fagsystemet;Løntimer der mangler" in export
     line = next(line for line in export.splitlines() if "Bo Begge" in line)
@@ -107,16 +107,17 @@ def test_the_citizens_page_and_the_access_export_show_them(app, client, auth, ma
     auth.login(make_user("admin").email)
     html = client.get(f"/borgere/{citizens['more']}").get_data(as_text=True)
     shown = " ".join(html.split('data-testid="prior-wage-hours">')[1].split("</td>")[0].split())
-    assert shown == "105 timer (maj 2026–juni 2026), oplyst af fagsystemet"
+    assert shown == ('105 timer i de seneste 12 måneder (december 2025–november 2026; tæller med i '
+                     '<a href="/maal/">fokusmålet</a>); oplyst for maj 2026–juni 2026, i alt 105 timer')
     none = client.get(f"/borgere/{citizens['both']}").get_data(as_text=True)
-    assert "Løntimer før Jobbro" in none
+    assert "Løntimer oplyst af fagsystemet" in none
     with app.app_context():
         from portal.admin.access_export import gather
         from store.models import Citizen
 
         sections = gather(db.session.get(Citizen, citizens["more"]), retention_days=1825, made_by="Admin",
                           organisation="Jobcenter")
-        told = next(s for s in sections if s["id"] == "profil")["indhold"]["Løntimer oplyst af fagsystemet (fx fra før Jobbro)"]
+        told = next(s for s in sections if s["id"] == "profil")["indhold"]["Løntimer oplyst af fagsystemet"]
         assert [(r["Måned (første dag)"], r["Timer"]) for r in told] == [(date(2026, 5, 1), Decimal("90.00")),
                                                                            (date(2026, 6, 1), Decimal("15.00"))]
 
@@ -127,3 +128,17 @@ def test_erasure_deletes_them(app, citizens):
         db.session.commit()
         left = db.session.scalars(sa.select(PriorWageHours.citizen_id)).all()
         assert citizens["more"] not in left and len(left) == 5
+
+
+def test_the_citizen_page_sums_the_focus_window_beside_every_month_told():
+    from types import SimpleNamespace
+
+    from portal.citizens.queries import told_wage_hours
+
+    rows = [SimpleNamespace(month=date(2025, 11, 1), hours=Decimal("200")),  # before the window
+            SimpleNamespace(month=date(2025, 12, 1), hours=Decimal("30")),
+            SimpleNamespace(month=date(2026, 11, 1), hours=Decimal("7.5"))]
+    told = told_wage_hours(SimpleNamespace(prior_wage_hours=rows), date(2026, 11, 23))
+    assert (told.recent, told.total, told.window_first) == (Decimal("37.5"), Decimal("237.5"), date(2025, 12, 1))
+    assert (told.first, told.last) == (date(2025, 11, 1), date(2026, 11, 1))
+    assert told_wage_hours(SimpleNamespace(prior_wage_hours=[]), date(2026, 11, 23)) is None
