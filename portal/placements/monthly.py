@@ -38,7 +38,7 @@ from wtforms.validators import ValidationError
 
 from ..dates import HOURS_DUE_RULE, add_months, hours_due, month_end, month_start
 from ..extensions import db
-from ..i18n import format_date, format_month, format_number
+from ..i18n import format_date, format_month, format_number, plural
 from store.models import Citizen, HoursLog, Placement, User
 from store import clock
 from . import plausibility, service
@@ -368,7 +368,8 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
 
     Each row keeps what was typed in ``value``; a bad row gets a Danish ``error``. An empty
     input leaves an unlogged month unlogged; emptying a logged month is refused (hours are
-    corrected, never deleted: type 0); a row missing from the post (the placement was
+    corrected, never deleted: type 0; the field gets the saved hours back and the error names
+    them); a row missing from the post (the placement was
     added after the page was loaded) is left as it is. The caller saves nothing if any row has an error.
 
     A row is compared with the hours the page showed (``vist-<id>``; a post without it is
@@ -387,8 +388,10 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         if _settled_as_stale(row, text, formdata):
             continue
         if not text:
-            if row.hours is not None:
-                row.error = "Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet."
+            if row.hours is not None:  # the saved figure goes back in the field, and is named
+                row.value = _display(row.hours)
+                saved = f"{_display(row.hours)} {plural(_cents(row.hours), 'time', 'timer')}"
+                row.error = f"Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet. Gemt: {saved}."
             continue
         if len(text) > MAX_INPUT:
             row.error = "Angiv timer som et tal, fx 12,5."

@@ -160,8 +160,22 @@ def test_emptying_a_logged_month_is_refused(app, client, world):
     _login(client)
     response = _post(client, "2026-10", {f"timer-{ids['first']}": ""})
     assert response.status_code == 400
-    assert "Skriv 0" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Skriv 0" in html and "Gemt: 10 timer." in html
+    assert f'name="timer-{ids["first"]}" value="10"' in html  # the saved figure is back in the field
     assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("10")}
+
+
+def test_emptying_a_logged_month_names_one_hour_in_the_singular(app, client, world):
+    ids = world["ids"]
+    with app.app_context():
+        db.session.execute(sa.update(HoursLog).where(HoursLog.placement_id == ids["first"]).values(hours=Decimal("1")))
+        db.session.commit()
+    _login(client)
+    response = _post(client, "2026-10", {f"timer-{ids['first']}": "  "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Gemt: 1 time." in html
+    assert f'name="timer-{ids["first"]}" value="1"' in html
 
 
 def test_other_companies_placements_and_extra_fields_are_ignored(app, client, world):
