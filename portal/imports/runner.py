@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS = 200_000
 MAX_LISTED = 1_000
+NO_ROWS = ("Filen har ingen rækker under overskrifterne. Skriv en række pr. post under kolonneoverskrifterne "
+           "(række 2 og frem), og prøv igen.")
 BATCH_SIZE = 500
 # The kinds of file, with the word of their template's name; »loentimer«: :mod:`.wage_hours`
 # (its own runner, reusing this module's report, batches and audit).
@@ -324,15 +326,19 @@ def limited_rows(source: BinaryIO, max_rows: int | None = None, too_many: str = 
 
     Raises:
         FileProblem: past ``max_rows`` rows (default :data:`MAX_ROWS`), with ``too_many`` or a
-            message saying to split the file.
+            message saying to split the file; or, at the end, :data:`NO_ROWS` for a file with
+            the header row and nothing under it (a report of zeros would say nothing).
     """
     max_rows = MAX_ROWS if max_rows is None else max_rows
     _table, rows = read_table(source)
+    count = 0
     for count, row in enumerate(rows, 1):
         if count > max_rows:
             raise FileProblem(too_many or f"Filen har mere end {format_number(max_rows)} rækker. "
                                           "Del den op i flere filer.")
         yield row
+    if not count:
+        raise FileProblem(NO_ROWS)
 
 
 def row_values(cells: list, positions: dict[str, int]) -> dict:
