@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
 from store import clock
-from store.models import Interview, MailMessage, Notification, Proposal, User
+from store.models import Interview, MailMessage, Notification, Placement, Proposal, User
 
 from ..extensions import db
 
@@ -255,8 +255,11 @@ def open_item(user_id: int, notification_id: int) -> Notification | None:
 
 
 # Notices that ask something of their reader, and the proposal state in which it is done (by
-# the reader or a colleague): an answer given; no interview time left to choose.
-ASKING_KINDS = ("candidate_proposed", "interview_offered")
+# the reader or a colleague): an answer given; no interview time left to choose; a placement
+# started for the pair (a company's »Ansat / startet«, whose notice links to the start form:
+# »… har ansat … : start forløbet«; the company's other answers link to the proposal).
+ASKING_KINDS = ("candidate_proposed", "interview_offered", "company_answered")
+START_ENDPOINT = "placements.start"
 
 
 def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
@@ -266,24 +269,36 @@ def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
     (review W 8: answering a candidate and reading its page left "…Svar om I er interesserede"
     unread). Done: it asks something of the company or the job centre (:data:`ASKING_KINDS`)
     that is done now, by its reader or a colleague: the candidate it links to has been answered,
-    or no interview time offered on it is left to choose. Each user has their own copy of a
+    no interview time offered on it is left to choose, or the placement a company's hire asks
+    for has been started (a placement of the pair, not cancelled before its start: the start
+    form it links to would only lead to that placement now). Each user has their own copy of a
     notice; a colleague's is read at their next page, as its badge counts. Reads only the
     user's unread notices (the (user_id, read_at) index); writes only when one is found.
     """
     rows = db.session.execute(sa.select(Notification.id, Notification.kind, Notification.link)
                               .where(Notification.user_id == user_id, Notification.read_at.is_(None))).all()
     done = {note_id for note_id, _kind, link in rows if link.split("#", 1)[0] in paths}
-    asking = {note_id: proposal_id for note_id, kind, link in rows
-              if kind in ASKING_KINDS and note_id not in done
-              and (proposal_id := _proposal_of(link, url_map)) is not None}
+    asking = {}
+    for note_id, kind, link in rows:
+        if kind in ASKING_KINDS and note_id not in done:
+            endpoint, proposal_id = _target(link, url_map)
+            # of a company's answers, only the hire's »start forløbet« asks something here
+            if proposal_id is not None and (kind != "company_answered" or endpoint == START_ENDPOINT):
+                asking[note_id] = proposal_id
     if asking:
         kinds = {note_id: kind for note_id, kind, _link in rows}
+        wanted = set(asking.values())
         answered = set(db.session.scalars(sa.select(Proposal.id).where(
-            Proposal.id.in_(set(asking.values())), Proposal.company_response.is_not(None))))
+            Proposal.id.in_(wanted), Proposal.company_response.is_not(None))))
         choosing = set(db.session.scalars(sa.select(Interview.proposal_id).where(
-            Interview.proposal_id.in_(set(asking.values())), Interview.status == "offered")))
-        done |= {note_id for note_id, proposal_id in asking.items()
-                 if (proposal_id in answered if kinds[note_id] == "candidate_proposed" else proposal_id not in choosing)}
+            Interview.proposal_id.in_(wanted), Interview.status == "offered")))
+        started = set(db.session.scalars(sa.select(Proposal.id).where(
+            Proposal.id.in_(wanted), sa.exists().where(
+                Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id,
+                Placement.not_cancelled()))))
+        handled = {"candidate_proposed": lambda pid: pid in answered, "company_answered": lambda pid: pid in started,
+                   "interview_offered": lambda pid: pid not in choosing}
+        done |= {note_id for note_id, proposal_id in asking.items() if handled[kinds[note_id]](proposal_id)}
     if not done:
         return 0
     db.session.execute(sa.update(Notification).where(Notification.id.in_(done), Notification.read_at.is_(None))
@@ -293,15 +308,15 @@ def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
     return len(done)
 
 
-def _proposal_of(link: str, url_map: Map) -> int | None:
-    """The proposal a notice's link is about (a candidate's page for the company, the proposal's
-    for the job centre), or None."""
+def _target(link: str, url_map: Map) -> tuple[str | None, int | None]:
+    """The endpoint a notice's link goes to and the proposal it is about (a candidate's page
+    for the company, the proposal's or its start form for the job centre), or None."""
     try:
-        _endpoint, values = url_map.bind("localhost").match(link.split("#", 1)[0].split("?", 1)[0], method="GET")
+        endpoint, values = url_map.bind("localhost").match(link.split("#", 1)[0].split("?", 1)[0], method="GET")
     except HTTPException:
-        return None
+        return None, None
     proposal_id = values.get("proposal_id")
-    return proposal_id if isinstance(proposal_id, int) else None
+    return endpoint, proposal_id if isinstance(proposal_id, int) else None
 
 
 def mark_all_read(user_id: int) -> int:

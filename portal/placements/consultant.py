@@ -96,7 +96,10 @@ def start(proposal_id: int):
         lifecycle.check_startable(proposal, today)
     except lifecycle.LifecycleError as err:
         flash(err.message, "error")
-        return redirect(url_for("candidates.proposal", proposal_id=proposal.id))
+        # the pair's placement, when there is one (an old »start forløbet« notice), else the proposal
+        placed = lifecycle.pair_placement(proposal, today)
+        return redirect(url_for("placements.consultant_detail", placement_id=placed.id) if placed is not None
+                        else url_for("candidates.proposal", proposal_id=proposal.id))
     form = StartForm(today=today) if request.method == "POST" else _start_form(proposal, today)
     if form.is_submitted() and not form.validate():  # the database's rules too, in the same round
         for err in lifecycle.start_rule_errors(proposal.citizen, _valid(form.kind), _valid(form.weekly_hours),

@@ -110,10 +110,17 @@ def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
       candidate on hold (the company no longer sees the name), or the opening is filled or
       closed and the pair is no hire (the company has not answered "hired", no placement);
     - the name is not released (:func:`portal.proposals.identity_released`: disclosed under a
-      live consent);
-    - the pair already has an active placement on the opening.
+      live consent).
+
+    Before all of these: the pair already has an active placement on the opening
+    (:func:`pair_placement`), said with its number whatever else is true (an old »start
+    forløbet« notice opened after the start and a withdrawn consent must lead to the placement,
+    not to a refusal about the name; the start form goes there).
     """
     today = today or clock.today()
+    if (placed := pair_placement(proposal, today)) is not None:
+        return (f"Borgeren har allerede et forløb på dette opslag: forløb nr. {placed.id} fra "
+                f"{format_date(placed.start_date)}.")
     if proposal.status in proposals.ENDED:
         return _ended(proposal)
     if proposals.sharing_refusal(proposal) is not None:
@@ -121,9 +128,15 @@ def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
     if not proposals.identity_released(proposal, today):
         return ("Et forløb kan kun startes, når borgerens identitet er delt med virksomheden (med et "
                 "gyldigt samtykke).")
-    if any(p.citizen_id == proposal.citizen_id for p in active_on_opening(proposal.opening_id, today)):
-        return "Borgeren har allerede et igangværende forløb på dette opslag."
     return None
+
+
+def pair_placement(proposal: Proposal, today: date | None = None) -> Placement | None:
+    """The active placement (running or planned, :func:`active_on_opening`) of the proposal's
+    citizen on its opening, if any: where a start from the proposal leads instead."""
+    today = today or clock.today()
+    return next((p for p in active_on_opening(proposal.opening_id, today) if p.citizen_id == proposal.citizen_id),
+                None)
 
 
 def _ended(proposal: Proposal) -> str:
