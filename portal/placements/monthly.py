@@ -38,7 +38,7 @@ from wtforms.validators import ValidationError
 
 from ..dates import HOURS_DUE_RULE, add_months, hours_due, month_end, month_start
 from ..extensions import db
-from ..i18n import format_date, format_month, format_number, plural
+from ..i18n import format_date, format_hours_count, format_month, format_number
 from store.models import Citizen, HoursLog, Placement, User
 from store import clock
 from . import plausibility, service
@@ -331,7 +331,7 @@ def _settled_as_stale(row: MonthRow, text: str, formdata) -> bool:
 
 
 def _rows(placements: list[Placement], month: date, today: date) -> list[MonthRow]:
-    labels = service.company_labels(placements, today)
+    labels = service.company_labels(placements, today, "company: month hours page")
     rows = []
     for placement in placements:
         hours = _logged(placement, month)
@@ -390,8 +390,8 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         if not text:
             if row.hours is not None:  # the saved figure goes back in the field, and is named
                 row.value = _display(row.hours)
-                saved = f"{_display(row.hours)} {plural(_cents(row.hours), 'time', 'timer')}"
-                row.error = f"Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet. Gemt: {saved}."
+                row.error = ("Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet. "
+                             f"Gemt: {format_hours_count(row.hours)}.")
             continue
         if len(text) > MAX_INPUT:
             row.error = "Angiv timer som et tal, fx 12,5."

@@ -166,16 +166,18 @@ def test_emptying_a_logged_month_is_refused(app, client, world):
     assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("10")}
 
 
-def test_emptying_a_logged_month_names_one_hour_in_the_singular(app, client, world):
+@pytest.mark.parametrize("stored, shown, named", [("1", "1", "1 time"), ("0.5", "0,5", "0,5 time"),
+                                                   ("127.25", "127,25", "127,25 timer")])
+def test_emptying_a_logged_month_names_the_saved_hours_singular_and_plural(app, client, world, stored, shown, named):
     ids = world["ids"]
     with app.app_context():
-        db.session.execute(sa.update(HoursLog).where(HoursLog.placement_id == ids["first"]).values(hours=Decimal("1")))
+        db.session.execute(sa.update(HoursLog).where(HoursLog.placement_id == ids["first"]).values(hours=Decimal(stored)))
         db.session.commit()
     _login(client)
     response = _post(client, "2026-10", {f"timer-{ids['first']}": "  "})
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Gemt: 1 time." in html
-    assert f'name="timer-{ids["first"]}" value="1"' in html
+    assert response.status_code == 400 and f"Gemt: {named}." in html
+    assert f'name="timer-{ids["first"]}" value="{shown}"' in html
 
 
 def test_other_companies_placements_and_extra_fields_are_ignored(app, client, world):
