@@ -313,7 +313,16 @@ PURPOSE_PHRASES = {
     "shared candidate profile approved": "profil til virksomheden godkendt",
     "identity release:": "deling af navn og profil:", "identity release": "navnet delt",
     "limitations: change without need to know": "skånehensyn ændret uden for borgerens sag",
-    "company: candidate page": "virksomhedens kandidatside", "company: placement": "virksomhedens side for",
+    "company: candidate page": "virksomhedens kandidatside",
+    # The page a company was shown a placement's label on (portal.placements.service.COMPANY_PAGES).
+    "company: start page": "virksomhedens forside:", "company: placements page": "virksomhedens liste over forløb:",
+    "company: placement page": "virksomhedens side for", "company: month hours page": "virksomhedens side med månedens timer:",
+    "company: hotline form": "virksomhedens formular til en ny henvendelse:",
+    "company: hotline requests": "virksomhedens liste over henvendelser:",
+    "company: hotline request": "virksomhedens henvendelse:",
+    "api: company placements": "API: virksomheden hentede",
+    # Written before the page was named, for any of them (after the longer phrases it begins).
+    "company: placement": "virksomhedens side for eller liste med",
     "company: hours export": "timer hentet af virksomheden:",
     "company: placements export": "forløb hentet af virksomheden:",
     "company: shared CV": "CV hentet af virksomheden", "company: shared candidate": "delt kandidat vist for virksomheden",

@@ -127,7 +127,7 @@ def _views(placements: list[Placement]) -> list[dict]:
     today = clock.today()
     until = disclosed_until(placements, today)
     if current_user.role == "company":
-        labels = service.company_labels(placements, today)
+        labels = service.company_labels(placements, today, "api: company placements")
     else:
         labels = {p.id: service.placement_label(p) for p in placements}
         # Every placement read is logged before the answer (fail closed), the page's in one

@@ -53,7 +53,7 @@ def _active_placements(company_id: int, today: date):
 
 def placement_label(placement: Placement, today: date, company_reads: bool) -> str:
     """The placement as the company knows it (see :func:`portal.placements.service.company_labels`)."""
-    return company_labels([placement], today, audit_reads=company_reads)[placement.id]
+    return company_labels([placement], today, "company: hotline request", audit_reads=company_reads)[placement.id]
 
 
 def placement_labels(requests: list[HotlineRequest], today: date, company_reads: bool) -> dict[int, str | None]:
@@ -63,7 +63,7 @@ def placement_labels(requests: list[HotlineRequest], today: date, company_reads:
     transaction (fail closed: :class:`~portal.audit.AuditWriteError` and no label at all).
     Load the requests with their placements and openings (:data:`WITH_PLACEMENT`)."""
     labels = company_labels([r.placement for r in requests if r.placement is not None], today,
-                            audit_reads=company_reads)
+                            "company: hotline requests", audit_reads=company_reads)
     return {r.id: labels[r.placement.id] if r.placement is not None else None for r in requests}
 
 
@@ -74,7 +74,7 @@ WITH_PLACEMENT = selectinload(HotlineRequest.placement).joinedload(Placement.ope
 def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
     """(value, label) pairs of the company's active placements for the request form."""
     placements = list(db.session.scalars(_active_placements(company_id, today)))
-    labels = company_labels(placements, today)
+    labels = company_labels(placements, today, "company: hotline form")
     return sorted(((str(p.id), labels[p.id]) for p in placements), key=lambda option: name_order.sort_key(option[1]))
 
 

@@ -89,7 +89,7 @@ def for_company(company_id: int) -> dict:
         "hours_total": hours_total,  # hours logged on every placement, the whole period
         "hours_by_placement": hours,  # of the active placements
         "active_placements": active,
-        "placement_labels": company_labels(active, today),
+        "placement_labels": company_labels(active, today, "company: start page"),
         **requests,
     }
 

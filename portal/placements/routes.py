@@ -59,7 +59,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         form.shown.data = shown_value({h.month: h.hours for h in placement.hours})  # what this page shows now
     return render_template(
         "placements/detail.html", placement=placement,
-        label=service.company_labels([placement], today)[placement.id],
+        label=service.company_labels([placement], today, "company: placement page")[placement.id],
         today=today, form=form, can_log=bool(months),
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),

@@ -66,18 +66,38 @@ def disclosed_names(placements: list[Placement], today: date) -> dict[int, str]:
     return {placement_id: names[citizen_id] for placement_id, citizen_id in released.items()}
 
 
-def company_labels(placements: list[Placement], today: date, audit_reads: bool = True) -> dict[int, str]:
+# What a company is shown the labels on (:func:`company_labels`' ``page``), the start of the
+# "identity_viewed" purpose: the citizen's art. 15 access export names the page actually shown
+# (portal.admin.audit_labels.PURPOSE_PHRASES). Rows written before the page was named say
+# "company: placement forloeb:N" for every one of them.
+COMPANY_PAGES = frozenset({
+    "company: start page",  # / (Forside)
+    "company: placements page",  # /forloeb, the list
+    "company: placement page",  # /forloeb/<id>, the placement's own page
+    "company: month hours page",  # /forloeb/timer
+    "company: hotline form",  # /hotline/ny (and the API's new request)
+    "company: hotline request",  # one request of the company's (the page, the API)
+    "company: hotline requests",  # the API's list of the company's requests
+    "api: company placements",  # the API's placements, read with a company's key
+})
+
+
+def company_labels(placements: list[Placement], today: date, page: str, audit_reads: bool = True) -> dict[int, str]:
     """Placement id → the label a company sees: "Name · title" once disclosed, else neutral.
 
-    With ``audit_reads`` (a company user is reading) every name shown is logged first as
-    "identity_viewed", all of them in one transaction of their own: no log, no name (fail
-    closed: :class:`~portal.audit.AuditWriteError` and no label at all).
+    ``page``: what the labels are shown on, one of :data:`COMPANY_PAGES` (required, so that no
+    caller logs another page's purpose). With ``audit_reads`` (a company user is reading) every
+    name shown is logged first as "identity_viewed" with that page and the placement, all of
+    them in one transaction of their own: no log, no name (fail closed:
+    :class:`~portal.audit.AuditWriteError` and no label at all).
     """
+    if page not in COMPANY_PAGES:
+        raise ValueError(f"unknown page {page!r}: one of COMPANY_PAGES")
     names = disclosed_names(placements, today)
     if audit_reads:
         audit.record_many_now([
             {"action": "identity_viewed", "citizen_id": p.citizen_id, "opening_id": p.opening_id,
-             "purpose": f"company: placement forloeb:{p.id}"} for p in placements if names.get(p.id)])
+             "purpose": f"{page} forloeb:{p.id}"} for p in placements if names.get(p.id)])
     return {p.id: f"{names[p.id]} · {title(p)}" if names.get(p.id) else neutral_label(p)
             for p in placements}
 
@@ -290,7 +310,7 @@ def page_for_company(company_id: int, today: date, page: int = 1, month: date | 
     found = paginate_clamped(query, page, PER_PAGE)
     placements = list(found.items)
     totals = hour_totals([p.id for p in placements], month or month_start(today))
-    labels = company_labels(placements, today)
+    labels = company_labels(placements, today, "company: placements page")
     found.items = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (None, None)))
                    for p in placements]
     return found

@@ -103,10 +103,10 @@ def test_a_page_of_3n_costs_the_statements_of_a_page_of_n(app, client, world, wh
                                         .order_by(Placement.id)).all()
     expected = {
         ("consultant", "placements"): [("placement_viewed", c, None, f"api forloeb:{p}") for p, c, _o in placements],
-        ("company", "placements"): [("identity_viewed", c, o, f"company: placement forloeb:{p}")
+        ("company", "placements"): [("identity_viewed", c, o, f"api: company placements forloeb:{p}")
                                     for p, c, o in placements],
         ("consultant", "hotline"): [],
-        ("company", "hotline"): [("identity_viewed", c, o, f"company: placement forloeb:{p}")
+        ("company", "hotline"): [("identity_viewed", c, o, f"company: hotline requests forloeb:{p}")
                                  for p, c, o in placements],
         ("consultant", "citizens"): [("citizen_viewed", c, None, "api list") for _p, c, _o in placements],
     }[(who, area)]

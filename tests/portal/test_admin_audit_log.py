@@ -337,7 +337,7 @@ def test_the_portals_own_purpose_codes_read_in_danish():
     assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
     assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
     # "forløb" once, and the company's payroll download in Danish too (review AD 9).
-    assert purpose_label("identity_viewed", "company: placement forloeb:829") == "virksomhedens side for forløb 829"
+    assert purpose_label("identity_viewed", "company: placement page forloeb:829") == "virksomhedens side for forløb 829"
     assert purpose_label("identity_viewed", "company: hours export forloeb:105") == (
         "timer hentet af virksomheden: forløb 105")
     assert purpose_label("x", "matching") == "matching"  # one spelling (review AD 11)

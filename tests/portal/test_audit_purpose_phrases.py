@@ -218,7 +218,7 @@ def test_every_purpose_the_code_cannot_follow_is_known():
 def test_the_review_findings_read_in_danish():
     assert purpose_label("identity_viewed", "company: hours export forloeb:105") == (
         "timer hentet af virksomheden: forløb 105")
-    assert purpose_label("identity_viewed", "company: placement forloeb:175") == "virksomhedens side for forløb 175"
+    assert purpose_label("identity_viewed", "company: placement page forloeb:175") == "virksomhedens side for forløb 175"
     assert purpose_label("export_hours", "company:1 2026-10 xlsx rows:15") == (
         "virksomhed 1 oktober 2026 Excel-fil 15 rækker")
     assert purpose_label("audit_log_viewed", "filter none page:1") == "uden filter side 1"
@@ -310,3 +310,19 @@ def test_a_goal_list_whose_figure_is_also_a_key_reads_in_danish():
 def test_blanked_hotline_requests_read_as_emptied():
     """Review BI 3: »blanket« is a noun in Danish (a form)."""
     assert action_label("erasure_hotline_blanked") == "Hotline-henvendelser uden forløb, der nævnte borgeren, tømt"
+
+
+def test_each_page_a_company_sees_a_name_on_reads_as_that_page():
+    """Browser review: a name on the start page was logged as »virksomhedens side for forløb 46«.
+    Each page has its own phrase; a row from before the page was named says it may be either."""
+    from portal.placements.service import COMPANY_PAGES
+
+    labels = {page: purpose_label("identity_viewed", f"{page} forloeb:46") for page in COMPANY_PAGES}
+    assert labels["company: start page"] == "virksomhedens forside: forløb 46"
+    assert labels["company: month hours page"] == "virksomhedens side med månedens timer: forløb 46"
+    assert labels["company: hotline form"] == "virksomhedens formular til en ny henvendelse: forløb 46"
+    assert labels["company: placement page"] == "virksomhedens side for forløb 46"
+    assert len(set(labels.values())) == len(COMPANY_PAGES)
+    assert all(untranslated("identity_viewed", f"{page} forloeb:46") == [] for page in COMPANY_PAGES)
+    assert purpose_label("identity_viewed", "company: placement forloeb:46") == (
+        "virksomhedens side for eller liste med forløb 46")

@@ -1,7 +1,7 @@
 """A company sees the citizen's name on its placements once disclosed, and only then (audited)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -106,3 +106,54 @@ def test_no_name_when_its_read_cannot_be_logged(app, client, auth, world, monkey
         assert NAME not in response.get_data(as_text=True), path
         assert response.status_code >= 500, path
     assert _identity_reads(app) == 0
+
+
+def _purposes(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.purpose).where(AuditEvent.action == "identity_viewed")
+                                       .order_by(AuditEvent.id)))
+
+
+@pytest.mark.parametrize("path, purpose", [
+    ("/", "company: start page"),
+    ("/forloeb/", "company: placements page"),
+    ("/forloeb/{id}", "company: placement page"),
+    ("/forloeb/timer", "company: month hours page"),
+    ("/hotline/ny", "company: hotline form"),
+])
+def test_each_page_logs_itself_as_the_page_the_name_was_shown_on(app, client, auth, world, path, purpose):
+    """Browser review: the start page, the month's hours and the hotline form each logged
+    »virksomhedens side for forløb N« (the art. 15 export named a page the company never opened)."""
+    _set(app, world, "disclosed", TODAY + timedelta(days=30))
+    auth.login(world["company"].email)
+    html = client.get(path.format(id=world["placement"])).get_data(as_text=True)
+    assert f"{NAME} · Lagerhjælp" in html
+    assert _purposes(app) == [f"{purpose} forloeb:{world['placement']}"]
+
+
+def test_a_hotline_request_logs_itself(app, client, auth, world):
+    from store.models import HotlineRequest
+    from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
+
+    CATEGORY, URGENCY = next(iter(HOTLINE_CATEGORIES)), next(iter(HOTLINE_URGENCIES))
+
+    _set(app, world, "disclosed", TODAY + timedelta(days=30))
+    with app.app_context():
+        request = HotlineRequest(company_id=world["company"].company_id, placement_id=world["placement"],
+                                 created_by_id=world["company"].id, category=CATEGORY, urgency=URGENCY,
+                                 subject="Spørgsmål", due_at=datetime(2030, 1, 1))
+        db.session.add(request)
+        db.session.commit()
+        request_id = request.id
+    auth.login(world["company"].email)
+    assert f"{NAME} · Lagerhjælp" in client.get(f"/hotline/{request_id}").get_data(as_text=True)
+    assert f"company: hotline request forloeb:{world['placement']}" in _purposes(app)
+
+
+def test_a_page_must_be_named():
+    from portal.placements import service
+
+    with pytest.raises(TypeError):
+        service.company_labels([], TODAY)  # type: ignore[call-arg]
+    with pytest.raises(ValueError):
+        service.company_labels([], TODAY, "company: placement")
