@@ -18,6 +18,11 @@ user clicks, nothing is sent on their behalf. Another user logging in at the bro
 the entry. The row goes once the form is sent (:func:`forget_when_sent`), at log-out, and when
 it expires.
 
+The log-in page says which: :data:`HELD`, or :data:`LOST` when nothing was held (no user to
+hold it for: the tab's session was logged out in another tab; or too big, below). Each is
+marked ``data-jobbro-not-kept``: when the tab kept the text as it was sent, ``session.js`` shows
+»Det, du skrev, er ikke tabt« in its place, so the page never says both (:func:`form_note`).
+
 A form longer than :data:`MAX_HELD_CHARS` is not held, and the page after the log-in says
 "Din handling blev ikke gemt – gør den igen"; the browser kept it as it was sent
 (``static/js/session.js``, this tab only), and that page, the form's own, puts it back into the
@@ -39,7 +44,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import login_manager
 from ..referrer import form_page, safe_next
-from . import held, sessions
+from . import bp, held, sessions
 
 KEY = "relogin_form"  # in the session: the id of the held row (portal.auth.held), nothing else
 KIND = "relogin"
@@ -60,6 +65,12 @@ NOT_LOGGED_IN = "Du er ikke logget ind."
 ENDED_ABSOLUTE = "Du er logget ud, fordi du har været logget ind i 12 timer."
 HELD = "Det, du sendte, er ikke gemt endnu: log ind igen, så kan du sende det igen."
 LOST = "Det, du sendte, blev ikke gemt: log ind igen, og gør det igen."
+# In the session: which of HELD and LOST the log-in page says (:func:`form_note`). Not a flash:
+# the page shows it as data-jobbro-not-kept, so that when this tab kept the text as it was sent
+# (static/js/session.js: a form the server did not hold, because the tab's session was logged
+# out in another tab, or too big) only »Det, du skrev, er ikke tabt« shows (browser review).
+NOTE_KEY = "relogin_note"
+FORM_NOTES = {"held": HELD, "lost": LOST}
 
 
 @login_manager.unauthorized_handler
@@ -78,8 +89,16 @@ def unauthorized() -> Response:
         why = ENDED_ABSOLUTE
     else:
         why = NOT_LOGGED_IN
-    flash(f"{why} {HELD if held else LOST}", "warning")
+    flash(why, "warning")
+    session[NOTE_KEY] = "held" if held else "lost"
     return redirect(url_for("auth.login", next=page))
+
+
+@bp.app_template_global()
+def form_note() -> str | None:
+    """For the log-in page, once: what became of the form a POST on an ended session sent
+    (:data:`HELD` or :data:`LOST`), None when no such POST led there."""
+    return FORM_NOTES.get(session.pop(NOTE_KEY, None))
 
 
 def hold(page: str) -> bool:
