@@ -144,3 +144,31 @@ def test_a_kept_edit_meets_a_colleagues_save_with_the_conflict_page_not_over_it(
     assert page.get_by_label("Beskrivelse").input_value() == DESCRIPTION  # and mine
     with live_app.app_context():
         assert db.session.get(Opening, opening_id).title == "Lagerhjælp om morgenen"
+
+
+def test_a_log_out_in_another_tab_mid_form_says_only_that_the_text_is_kept(page, company_user):
+    """Browser review: /hotline/ny filled in, »Log ud« in another tab, »Send henvendelse«: the
+    log-in page said »… blev ikke gemt: … gør det igen« beside »Det, du skrev, er ikke tabt«.
+    The tab kept the text, so only the latter shows, and the text is back after the log-in."""
+    from portal.auth.relogin import LOST
+
+    login(page, company_user.email)
+    page.get_by_test_id("start-page").wait_for()
+    page.goto("/hotline/ny")
+    page.get_by_label("Emne").fill("Truck")
+    page.get_by_label("Beskriv situationen").fill("Må praktikanten køre truck?")
+    other = page.context.new_page()  # another tab: the same cookie
+    other.goto("/")
+    other.get_by_role("button", name="Log ud").first.click()
+    other.wait_for_load_state()
+    other.close()
+
+    page.get_by_role("button", name="Send henvendelse").click()
+    page.get_by_test_id("login-kept-note").wait_for()
+    assert page.get_by_test_id("login-sent-note").text_content() == LOST  # the server's line, hidden
+    assert not page.get_by_test_id("login-sent-note").is_visible()
+    page.get_by_label("E-mail").fill(company_user.email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_test_id("kept-form-restored").wait_for()
+    assert page.get_by_label("Beskriv situationen").input_value() == "Må praktikanten køre truck?"
