@@ -270,6 +270,7 @@ PURPOSE_WORDS = {
     "hotline_duty": "vagt for hotline", "caseload_assigned": "borgere tildelt",
     "caseload_removed": "ikke længere sagsbehandler",
     "caseload_changed": "den anden sagsbehandler skiftet",
+    "placement_consent_withdrawn": "samtykke trukket tilbage i et forløb",
     "hotline_taken_over": "henvendelse til hotline overtaget",
     **{key: label[0].lower() + label[1:] for key, label in PROPOSAL_STATUSES.items()},
     **{key: label.lower() for key, label in COMPANY_RESPONSES.items()},

@@ -10,6 +10,12 @@ must delete what it received (:func:`portal.citizens.recipients.tell`, event ``w
 the identity and commits everything in one transaction. Past interviews are left as they
 happened. A consent withdrawn before disclosure tells no one: the company never had the name.
 
+When the pair has a placement running or planned (:func:`portal.placements.lifecycle.pair_placement`),
+the citizen's VK and adviser are told too (:func:`tell_consultants`, a
+``placement_consent_withdrawn`` notice and mail linking to the placement's page), but not the
+consultant who recorded it: somebody must decide whether the placement goes on, and the
+follow-up list and the start page flag it until then (:mod:`portal.placements.followup`).
+
 It lives here, not in :mod:`portal.proposals`, because the interview service imports the
 state machine (as :mod:`portal.citizens.case_endings` does for a closed case).
 """
@@ -23,7 +29,11 @@ from ..citizens import recipients
 from ..interviews.booking import cancel
 from ..interviews.common import spoken_time
 from ..interviews.queries import future_interviews
+from ..notifications.service import notify, path_for, shorten
+from ..placements.lifecycle import pair_placement
 from store.models import Proposal, User
+
+KIND = "placement_consent_withdrawn"
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,35 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
         for interview in ahead:
             cancel(interview, user, commit=False, require_release=False)
         recipients.tell(locked.citizen, "withdrawn", only=locked)  # who has the name until now
+        tell_consultants(locked, user)
 
     proposals.withdraw(proposal, user, before_change=cancel_and_tell)  # commits it all in one
     return cancelled[0]
 
+
+
+def tell_consultants(proposal: Proposal, actor: User) -> int:
+    """Tell the citizen's VK and adviser (active consultants, not ``actor``, who knows) that the
+    consent behind a placement running or planned was withdrawn, with the placement's page,
+    where it is decided (end it, or record a new consent); adds to the caller's session.
+    Nothing when the pair has no such placement. Returns how many were told."""
+    placement = pair_placement(proposal)
+    if placement is None:
+        return 0
+    citizen, link = proposal.citizen, path_for("placements.consultant_detail", placement_id=placement.id)
+    company = proposal.opening.company.name
+    text = (f"{citizen.name} har trukket samtykket til »{shorten(proposal.opening.title, 80)}« tilbage, og "
+            f"forløb nr. {placement.id} hos {company} står: afgør, om forløbet fortsætter")
+    body = (f"{citizen.name} har trukket samtykket til »{proposal.opening.title}« tilbage. Forløb nr. "
+            f"{placement.id} hos {company} står stadig, men virksomheden ser ikke længere navnet og har fået at "
+            "vide, at jobcentret kontakter den om forløbet. Aftal med borgeren, hvad der skal ske, og afslut "
+            "forløbet eller registrér et nyt samtykke på forløbets side.")
+    told = 0
+    for user in dict.fromkeys(u for u in (citizen.vk, citizen.adviser) if u is not None):
+        if user.id == actor.id or user.role != "consultant":
+            continue
+        # the subject names no one: a mail outlives an erasure (portal.privacy.scrubbing.NAMING_KINDS)
+        if notify(user, KIND, text, link, subject=f"Samtykke trukket tilbage i forløb nr. {placement.id}: "
+                  "afgør, om det fortsætter", body=body, link_intro="Afgør det her") is not None:
+            told += 1
+    return told

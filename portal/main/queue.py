@@ -25,7 +25,8 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 - citizens who cannot be matched (the user is VK or adviser), with what is missing; and the
   open cases of the user's team without an active VK, counted and linked to exactly that list
   (:func:`team_without_vk`): no VK's queue has them;
-- running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`);
+- running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`),
+  those whose consent was withdrawn first (a decision on the placement waits);
 - consents that run out within two weeks or ran out lately (:func:`consents_to_renew`);
 - interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
   company answer) with no booked interview, a booked one coming up, or one held whose outcome
@@ -473,8 +474,11 @@ def unmatchable_citizens(user: User) -> list[Unmatchable]:
 
 def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRow]:
     """The user's citizens' running placements with at least one follow-up flag (the rows the
-    follow-up page shows with ``?kraever=1``)."""
-    return [row for row in followup.list_followups(user, "mine", today) if followup.needs_follow_up(row)]
+    follow-up page shows with ``?kraever=1``). The ones whose consent was withdrawn come first
+    (:data:`.followup.CONSENT_WITHDRAWN`: a decision waits, and the company was told the job
+    centre will call), so the first :data:`FOLLOWUPS_SHOWN` never hide them; then by start."""
+    rows = [row for row in followup.list_followups(user, "mine", today) if followup.needs_follow_up(row)]
+    return sorted(rows, key=lambda row: followup.CONSENT_WITHDRAWN not in row.flags)
 
 
 @dataclass(frozen=True)

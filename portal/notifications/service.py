@@ -56,6 +56,7 @@ NOTIFICATION_KINDS = {
     "caseload_assigned": "Du har fået en eller flere borgere som VK eller beskæftigelsesrådgiver",
     "caseload_removed": "Du er ikke længere VK eller beskæftigelsesrådgiver for en eller flere borgere",
     "caseload_changed": "Der er skiftet VK eller beskæftigelsesrådgiver for en borger, du også er sagsbehandler for",
+    "placement_consent_withdrawn": "En borger i forløb har trukket samtykket tilbage",
 }
 
 
@@ -65,9 +66,10 @@ COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "c
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "opening_changed", "hotline_new", "hotline_message", "hotline_duty", "hotline_taken_over",
-               "caseload_assigned", "caseload_removed", "caseload_changed")
+               "caseload_assigned", "caseload_removed", "caseload_changed", "placement_consent_withdrawn")
 # Only a consultant is on duty or a citizen's VK or adviser.
-CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned", "caseload_removed", "caseload_changed")
+CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned", "caseload_removed", "caseload_changed",
+                   "placement_consent_withdrawn")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS,
                  "admin": tuple(kind for kind in STAFF_KINDS if kind not in CONSULTANT_ONLY)}
 

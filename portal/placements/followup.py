@@ -21,6 +21,10 @@ listed as "Starter dd.mm.yyyy" with no flags, and so is one of a citizen whose p
 restricted (GDPR art. 18: nothing new is registered about the person while it lasts; the list
 says so). A placement that ended in a job stays on the list while a retention
 check (still employed 3 or 6 months after the end, :mod:`.retention`) is due and unanswered.
+A placement, running or planned, whose citizen has withdrawn the consent to its pair's proposal
+(status "withdrawn") is flagged :data:`CONSENT_WITHDRAWN` until the consultant decides on its
+page: an end registered (ahead too), or a new consent recorded on the proposal (review: nothing
+led anyone to the placement's »afgør, om forløbet fortsætter«).
 A row *needs follow-up* when it has at least one flag (:func:`needs_follow_up`): the start
 page counts those, and the list can be narrowed to them (:func:`follow_up_view`), so the
 count and the list it links to agree. The caller passes the user and "today", so tests
@@ -38,7 +42,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from ..i18n import and_list
-from store.models import Citizen, Company, HoursLog, Placement, User
+from store.models import Citizen, Company, HoursLog, Placement, Proposal, User
 from .forms import month_label as _month_label
 from .plausibility import days_in_month
 from store.models import PlacementEvent
@@ -54,6 +58,8 @@ SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
 SORTS = ("start", "-start")
 PER_PAGE = 50  # rows a page of the list shows (as /borgere/); ``?side=N`` pages through them
 MISSING_HOURS = "mangler"  # ``?timer=mangler``: the placements without hours for last month
+# The flag of a placement whose consent was withdrawn, until it is decided (end or new consent).
+CONSENT_WITHDRAWN = "Samtykket er trukket tilbage: afgør, om forløbet fortsætter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +83,16 @@ class FollowUpPlacement:
     employed_3m: bool | None
     employed_6m: bool | None
     restricted: bool = False  # the citizen's processing is restricted (art. 18): nothing is asked
+    consent_withdrawn: bool = False  # the pair's proposal is "withdrawn" (:data:`CONSENT_WITHDRAWN`)
 
 
+# The pair's proposal has its consent withdrawn (the citizen took it back; a new consent moves it on).
+_WITHDRAWN = sa.exists().where(Proposal.citizen_id == Placement.citizen_id, Proposal.opening_id == Placement.opening_id,
+                               Proposal.status == "withdrawn")
 _COLUMNS = (Placement.id, Placement.citizen_id, Citizen.name, Placement.company_id, Company.name,
             Placement.kind, Placement.start_date, Placement.end_date, Placement.weekly_hours,
-            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted)
+            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted,
+            _WITHDRAWN.label("consent_withdrawn"))
 
 
 @dataclass(frozen=True)
@@ -353,9 +364,11 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     if last is not None and last < placement.start_date:  # e.g. the start registered beforehand
         last = None
     ends = placement.end_date if placement.end_reason is not None else None  # registered ahead: runs until then
+    # undecided: no end registered (an end ahead is the decision), the consent not renewed
+    withdrawn = [CONSENT_WITHDRAWN] if getattr(placement, "consent_withdrawn", False) and ends is None else []
     if placement.start_date > today:
-        return FollowUpRow(placement, hours, last, [], starts=placement.start_date, ends=ends)
-    flags = []
+        return FollowUpRow(placement, hours, last, withdrawn, starts=placement.start_date, ends=ends)
+    flags = list(withdrawn)
     if hours is None and days_in_month(placement, previous) >= MIN_DAYS_FOR_HOURS:
         flags.append(f"Ingen timer for {month_label(previous)}")
     if logged is not None and (earlier := [m for m in missing_months(placement, today, logged) if m != previous]):
