@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from ..i18n import and_list, plural
+
 FORMULA_MESSAGE = "Cellen indeholder en formel. Indsæt værdien i stedet for formlen."
 
 
@@ -56,11 +58,12 @@ class HeaderMap:
         """Danish messages that stop the whole file (missing or doubled columns)."""
         messages = []
         if self.missing:
-            messages.append("Filen mangler kolonnen/kolonnerne: " + ", ".join(f"»{c}«" for c in self.missing)
+            messages.append(f"Filen mangler {plural(len(self.missing), 'kolonnen', 'kolonnerne')} "
+                            + and_list(f"»{c}«" for c in self.missing)
                             + ". Brug skabelonen, eller ret overskrifterne i første række.")
         if self.duplicated:
-            messages.append("Kolonnen/kolonnerne står flere gange: "
-                            + ", ".join(f"»{c}«" for c in self.duplicated) + ".")
+            messages.append(f"{plural(len(self.duplicated), 'Kolonnen', 'Kolonnerne')} "
+                            + and_list(f"»{c}«" for c in self.duplicated) + " står flere gange.")
         return messages
 
 

@@ -122,7 +122,7 @@ BAD_FILES = [
     (bytes(range(256)) * 20, "binære data"),
     (b"PK\x03\x04garbage that is no zip", "beskadiget"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
-    (csv_bytes([citizen_row("A1")[:3]], header=HEADER[:3]), "Filen mangler kolonnen"),
+    (csv_bytes([citizen_row("A1")[:3]], header=HEADER[:3]), "Filen mangler kolonnerne"),
     (b"\r\n" + csv_bytes([citizen_row("A1")], bom=False), "Første række"),
     (csv_bytes([citizen_row("A1") + ["x"]], header=HEADER + ["navn"]), "flere gange"),
     (csv_bytes([citizen_row("A1")]).replace(b"Lager", b"\"La\"ger", 1), "ugyldige anførselstegn"),

@@ -116,7 +116,7 @@ def test_bad_lines_are_refused_with_their_line_and_a_danish_message(app, citizen
 
 def test_a_file_with_wrong_headers_writes_nothing(app, citizens):
     report = _run(app, csv_bytes([["SAG-1", "2026-03"]], header=["Eksternt id", "Måned"]))
-    assert report.file_problems == ["Filen mangler kolonnen/kolonnerne: »Løntimer«. Brug skabelonen, eller ret "
+    assert report.file_problems == ["Filen mangler kolonnen »Løntimer«. Brug skabelonen, eller ret "
                                     "overskrifterne i første række."]
     assert report.counts["created"] == 0 and _stored(app) == {}
 

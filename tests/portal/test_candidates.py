@@ -115,7 +115,7 @@ def test_pending_changes_are_announced(app, client, auth, world):
         db.session.commit()
     auth.login(world["consultant"].email)
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
-    assert "1 ændring(er) afventer indeksering" in html
+    assert "1 ændring afventer indeksering" in html
     assert 'data-testid="indexer-stalled"' not in html  # a fresh change: the indexer is merely busy
 
 
@@ -133,7 +133,7 @@ def test_a_stopped_indexer_is_said_on_the_ranking_with_whom_to_tell(app, client,
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
     notice = html.split('data-testid="indexer-stalled"')[1].split("</div></div>")[0]
     assert "Indekseringen kører ikke lige nu" in notice
-    assert "1 ændring(er) af borgere og opslag afventer indeksering og er ikke med i rangeringen endnu" in notice
+    assert "1 ændring af borgere og opslag afventer indeksering og er ikke med i rangeringen endnu" in notice
     assert "der går intet tabt" in notice and "Sig det til en administrator" in notice
     assert "/admin/indexer" not in notice
     assert _names_in_order(html)[0] == "Anna Lagerbæk"  # the ranking is still shown
@@ -156,7 +156,7 @@ def test_a_change_being_retried_is_no_stopped_indexer(app, client, auth, world):
         db.session.commit()
     auth.login(world["consultant"].email)
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
-    assert "1 ændring(er) afventer indeksering" in html and 'data-testid="indexer-stalled"' not in html
+    assert "1 ændring afventer indeksering" in html and 'data-testid="indexer-stalled"' not in html
 
 
 def _decide(client, auth, world, citizen, decision, reason="Passer godt"):
