@@ -150,9 +150,12 @@ class Answer:
 def consented_to_share(user: User, today: date) -> list[ProposalLine]:
     """Consents recorded on the user's citizens' proposals whose name is not yet shared: the
     profile to approve and the name to share ("consented", the consent in force, the company
-    has not said no), oldest consent first. Sharing (or a withdrawal) removes the line."""
+    has not said no), oldest consent first. Sharing (or a withdrawal) removes the line. On a
+    filled or closed opening only a hire's (the company answered "hired", or a placement of
+    the pair: :func:`portal.proposals.sharing_refusal` lets it share): a new consent after a
+    withdrawal, so the placement goes on, needs the name shared again."""
     in_force = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(today))
-    return _lines(Citizen.vk_id == user.id, Proposal.status == "consented", in_force, _OPENING_LIVE,
+    return _lines(Citizen.vk_id == user.id, Proposal.status == "consented", in_force, sa.or_(_OPENING_LIVE, _HIRE),
                   sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
                   order_by=(Proposal.decided_at, Proposal.id))
 

@@ -144,3 +144,27 @@ def test_no_notice_without_a_placement(app, client, auth, world):
     _withdraw(client, auth, world)
     with app.app_context():
         assert db.session.query(Notification).filter_by(kind="placement_consent_withdrawn").count() == 0
+
+
+def test_a_new_consent_leads_to_sharing_the_name_again_on_a_filled_opening(app, client, auth, world):
+    """Deciding that the placement goes on is a new consent; the name is then to be shared again
+    (the opening is filled by then): the start page's »del navnet« and the placement's page say so."""
+    _withdraw(client, auth, world)
+    auth.switch_to(world["consultant"].email)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).opening.status = "filled"
+        db.session.commit()
+    token = auth.csrf_token(f"/kandidater/forslag/{world['proposal']}")
+    response = client.post(f"/kandidater/forslag/{world['proposal']}/samtykke", data={
+        "csrf_token": token, "channel": "telefon", "deadline": (TODAY + timedelta(days=90)).isoformat(),
+        "text_read": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "consented"
+    html = client.get("/").get_data(as_text=True)
+    section = html.split('data-testid="queue-del-navnet"', 1)[1].split("</section>", 1)[0]
+    assert f"/kandidater/forslag/{world['proposal']}#profil" in section
+    assert _flagged_rows(client) == []
+    page = client.get(f"/forloeb/{world['placement']}/konsulent").get_data(as_text=True)
+    assert 'data-testid="placement-consent-not-shared"' in page and "er udløbet" not in page
+    assert f"/kandidater/forslag/{world['proposal']}#profil" in page
