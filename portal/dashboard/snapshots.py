@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -42,7 +43,8 @@ from ..dates import add_months, hours_due, month_end
 from .basis import figure_ids
 from .facts import TABLES, Facts, Scope, load_facts
 from .go_live import go_live_day
-from .metrics import FINAL, LABELS, PARTIAL_MONTH, PROVISIONAL, Metric, TrendPoint, compute_all
+from .metrics import (FINAL, LABELS, PARTIAL_MONTH, PROVISIONAL, Metric, TrendPoint, compute_all,
+                      wage_hour_months)
 from store.models import FigureSnapshot
 
 # The months /maal offers and its trend shows: this month and the 11 before it (review BA 3: the
@@ -234,3 +236,20 @@ def recompute(session: Session, month: date) -> int:
     dropped = session.execute(sa.delete(FigureSnapshot).where(FigureSnapshot.month == first)).rowcount
     audit.record("recompute_policy_goals", purpose=f"{first:%Y-%m}:{dropped}")
     return dropped
+
+
+def frozen_focus_months(session: Session, months: Iterable[date], today: date) -> list[date]:
+    """The months whose figures are frozen (kept for some scope and final on ``today``, none
+    before go-live: the ones :func:`_kept_months` reads) and whose focus goal counts one of
+    ``months`` (its 12 calendar months, :func:`.metrics.wage_hour_months`), oldest first: the
+    frozen figures that wage hours told for ``months`` would have changed, had they not been
+    frozen, until an administrator recomputes them (:func:`recompute`)."""
+    told = sorted({month.replace(day=1) for month in months})
+    if not told:
+        return []
+    go_live = go_live_day()
+    kept = session.scalars(sa.select(FigureSnapshot.month).distinct().where(
+        FigureSnapshot.month.between(told[0], add_months(told[-1], 11)))).all()
+    return sorted(first for first in set(kept)
+                  if is_final(first, today) and not before_go_live(first, go_live)
+                  and any(wage_hour_months(first)[0] <= month <= first for month in told))

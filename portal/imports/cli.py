@@ -79,6 +79,8 @@ def _print(report: Report) -> None:
     click.echo(", ".join(f"{STATUS_LABELS[k]}: {v}" for k, v in report.counts.items()))
     for note in report.notes:
         click.echo(f"Bemærk: {note}")
+    for note in report.frozen_notes:
+        click.echo(f"Bemærk: {note}")
     for p in report.problems:
         click.echo(f"Række {p.row} ({p.external_id or '-'}), {p.column or 'rækken'}: {p.message}")
     if report.truncated:

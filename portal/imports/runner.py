@@ -29,7 +29,7 @@ from .. import audit
 from ..citizens import service as citizen_service
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
-from ..i18n import format_date, format_number
+from ..i18n import and_list, format_date, format_month, format_number
 from ..notifications import assigned
 from store.models import Citizen, Team, User
 from store.models.base import utcnow
@@ -135,6 +135,29 @@ class Report:
     without_vk_team: int = 0
     without_vk_nowhere: int = 0
     team_name: str = ""
+    # Wage hours only (:mod:`.wage_hours`): the frozen months of /maal whose focus figures the
+    # months the file created or updated would have changed, oldest first, each with whether /maal
+    # still offers it (where an administrator recomputes it, »Beregn … igen«).
+    frozen_months: list[tuple[date, bool]] = field(default_factory=list)
+
+    @property
+    def frozen_notes(self) -> list[str]:
+        """What the report says of :attr:`frozen_months` (the page and the CLI alike; none: [])."""
+        if not self.frozen_months:
+            return []
+        one = len(self.frozen_months) == 1
+        names = and_list(format_month(month) for month, _offered in self.frozen_months)
+        said = (f"Importen vil ikke ændre de faste tal for fokusmålet for {names}" if self.dry_run else
+                f"Importen har ikke ændret de faste tal for fokusmålet for {names}")
+        notes = [f"{said}: {'månedens' if one else 'månedernes'} tal er opgjort og står fast, selv om "
+                 f"{'dens' if one else 'deres'} fokusmål tæller løntimer fra måneder, filen "
+                 f"{'opretter eller ændrer' if self.dry_run else 'har oprettet eller ændret'}. "
+                 f"{'Efter importen skal en administrator' if self.dry_run else 'En administrator skal'} "
+                 f"beregne {'den' if one else 'dem'} igen på Mål (vælg måneden, og tryk »Beregn … igen ud fra "
+                 "dagens data«), så løntimerne tæller med."]
+        if gone := [format_month(month) for month, offered in self.frozen_months if not offered]:
+            notes.append(f"{and_list(gone)} vises ikke længere på Mål og kan ikke beregnes igen der.")
+        return notes
 
     @property
     def rows(self) -> int:
@@ -174,6 +197,7 @@ class Report:
                 "file_problems": self.file_problems, "notes": self.notes,
                 "unmatchable": self.unmatchable, "missing_for_matching": self.missing_counts,
                 "closed_cases": self.closed,
+                "frozen_months": [f"{month:%Y-%m}" for month, _offered in self.frozen_months],
                 "created_without_vk": {"team": self.without_vk_team, "no_team": self.without_vk_nowhere},
                 "refused": [{k: (list(v) if k == "duplicate_of" else v) for k, v in p.__dict__.items()
                              if k != "goals_of"} for p in self.problems],

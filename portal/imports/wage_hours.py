@@ -19,6 +19,10 @@ headers are wrong is refused before anything is written, each row is applied ins
 does the same and rolls back, and the file is audited once (``import_wage_hours``). A row for a
 citizen not in the portal, restricted or anonymised is refused. The same citizen and month in
 two rows refuses both (one month has one figure: add them up in the file).
+
+Hours for a month inside a frozen /maal month's focus window change no frozen figure (:mod:`portal.dashboard.snapshots`):
+the report names each frozen month a created or updated row would have changed
+(:func:`frozen_months`, :attr:`.runner.Report.frozen_notes`), to be recomputed on /maal.
 """
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ from .. import audit
 from ..citizens import service as citizen_service
 from ..text import clean_line
 from ..citizens.service import CPR_ID_MESSAGE, looks_like_cpr
+from ..dashboard import snapshots
+from ..dashboard.go_live import go_live_day
 from ..extensions import db
 from ..i18n import format_hours, format_month
 from ..placements.forms import parse_hours
@@ -303,6 +309,7 @@ class _Run:
     actor_id: int | None
     today: date
     duplicates: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    changed: set[date] = field(default_factory=set)  # months a row created or updated (or would)
 
 
 def run_wage_hours(source: BinaryIO, filename: str, *, actor: User | None, dry_run: bool,
@@ -324,7 +331,18 @@ def run_wage_hours(source: BinaryIO, filename: str, *, actor: User | None, dry_r
     if on_total:
         on_total(total)
     _second_pass(source, headers.positions, run, report, batch_size, progress)
+    report.frozen_months = frozen_months(run.changed, run.today)
     return finish_report(report, actor)
+
+
+def frozen_months(changed: set[date], today: date) -> list[tuple[date, bool]]:
+    """The frozen /maal months whose focus figures hours for the ``changed`` months would have
+    changed (:func:`portal.dashboard.snapshots.frozen_focus_months`: kept, final, with one of
+    them in their 12 calendar months), oldest first, each with whether /maal still offers it
+    (where an administrator recomputes it)."""
+    frozen = snapshots.frozen_focus_months(db.session, changed, today)
+    offered = set(snapshots.offered_months(today, go_live_day())) if frozen else set()
+    return [(month, month in offered) for month in frozen]
 
 
 def _key(values: dict, today: date) -> tuple[str, str] | None:
@@ -418,6 +436,8 @@ def _one_row(number: int, values: dict, run: _Run, report: Report) -> None:
         report.refuse(number, external_id, "", "Rækken kunne ikke gemmes (den strider mod data i portalen).")
         return
     report.counts[outcome.status] += 1
+    if outcome.status in ("created", "updated"):
+        run.changed.add(record.month)
     if outcome.status != "unchanged" and len(report.links) < MAX_LISTED:
         change = ShownChange(f"Løntimer {format_month(record.month)}",
                              EMPTY if outcome.old is None else format_hours(outcome.old), format_hours(record.hours))
