@@ -120,6 +120,7 @@ def test_the_page_names_the_months_and_links_to_the_recompute_form_on_maal(app, 
     notice = dry.split('data-testid="import-frozen-months"')[1].split("</div></div>")[0]
     assert "Importen vil ikke ændre de faste tal for fokusmålet for august 2026, september 2026 og oktober 2026" in notice
     real = post("run")
+    assert "De gyldige rækker er gemt og tæller i fokusmålet, undtagen i de måneder, hvis tal står fast (se nedenfor)." in real
     notice = real.split('data-testid="import-frozen-months"')[1].split("</div></div>")[0]
     assert "Importen har ikke ændret de faste tal for fokusmålet for august 2026, september 2026 og oktober 2026" in notice
     links = [part.split('"')[0] for part in notice.split('href="')[1:]]
