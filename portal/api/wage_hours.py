@@ -35,7 +35,10 @@ from flask_login import current_user
 
 from store.models import Citizen
 
+from store import clock
+
 from .. import audit
+from ..dashboard import snapshots
 from ..extensions import db
 from ..imports import service as imports
 from ..imports import wage_hours as rules
@@ -109,6 +112,9 @@ class WageHoursOut(ma.Schema):
 
 class WageHoursPut(WageHoursOut):
     result = ma.fields.String(required=True, metadata={"enum": ["created", "updated", "unchanged"]})
+    frozen_months = ma.fields.List(ma.fields.String(), required=True, metadata={"description": (
+        "Måneder (ÅÅÅÅ-MM), hvis tal på Mål står fast, og hvis fokusmål tæller den ændrede måned: "
+        "deres tal ændres ikke, før en administrator beregner dem igen på /maal. Tom, når intet blev ændret.")})
 
 
 class WageHoursList(ma.Schema):
@@ -122,9 +128,10 @@ class WageHoursList(ma.Schema):
 class _Row:
     """A month's figure as the schemas show it, with the citizen's external id as stored."""
 
-    def __init__(self, external_id: str, row, result: str = "") -> None:
+    def __init__(self, external_id: str, row, result: str = "", frozen_months: list[date] = ()) -> None:
         self.external_id, self.month, self.hours = external_id, row.month, row.hours
         self.source, self.imported_at, self.result = row.source, row.imported_at, result
+        self.frozen_months = [f"{month:%Y-%m}" for month in frozen_months]
 
 
 def _citizen(external_id: str) -> Citizen:
@@ -200,7 +207,8 @@ def get_wage_hours(external_id: str, month: str):
 def put_wage_hours(body, external_id: str, month: str):
     """Sæt borgerens ordinære løntimer for måneden (erstatter månedens tal), som importen »Løntimer fra fagsystemet«.
 
-    Samme tal igen ændrer intet (result: unchanged); andre måneder beholdes. Reglerne er importens:
+    Samme tal igen ændrer intet (result: unchanged); andre måneder beholdes. ``frozen_months`` nævner
+    de måneder på Mål, hvis faste tal ændringen ville have ændret (beregnes igen af en administrator). Reglerne er importens:
     hours 0-400 med højst to decimaler, måneden fra januar 2000 til indeværende måned, og employment
     (valgfri) småjob, ordinært job eller fleksjob; virksomhedspraktik og løntilskud er ikke ordinære
     løntimer og giver 422 (importen springer dem over). Borgeren skal findes i portalen (404; opret den
@@ -235,7 +243,9 @@ def put_wage_hours(body, external_id: str, month: str):
     except imports.RecordRefused as err:  # restricted (by_external_id answered the rest)
         db.session.rollback()
         problems.abort(409, err.message_da)
-    shown = _Row(citizen.external_id, _stored(citizen, record.month), outcome.status)
+    frozen = ([] if outcome.status == "unchanged"
+              else snapshots.frozen_focus_months(db.session, [record.month], clock.today()))
+    shown = _Row(citizen.external_id, _stored(citizen, record.month), outcome.status, frozen)
     if outcome.status == "created":
         location = url_for("api_wage_hours.get_wage_hours", external_id=citizen.external_id, month=month)
         return shown, 201, {"Location": location}

@@ -66,6 +66,25 @@ def test_put_creates_then_replaces_the_month_and_the_same_figure_again_is_unchan
     assert purpose_label(written[0].action, written[0].purpose) == "API marts 2026"
 
 
+def test_put_names_the_frozen_maal_months_whose_focus_window_holds_the_month(app, client, staff, citizen_id):
+    import json
+
+    from store.models import FigureSnapshot
+
+    app.config["GO_LIVE_DATE"] = date(2024, 1, 1)
+    with app.app_context():
+        db.session.add_all(FigureSnapshot(month=date(y, m, 1), scope="all", metrics=json.dumps([]))
+                           for y, m in ((2025, 6), (2026, 3), (2026, 9)))
+        db.session.commit()
+    # February 2026 is in the focus window (12 months) of March and September 2026, not of June 2025.
+    created = client.put(f"{BASE}/2026-02", json={"hours": 30}, headers=bearer(staff))
+    assert created.status_code == 201 and created.json["frozen_months"] == ["2026-03", "2026-09"]
+    assert client.put(f"{BASE}/2026-02", json={"hours": 30}, headers=bearer(staff)).json["frozen_months"] == []
+    updated = client.put(f"{BASE}/2026-02", json={"hours": 31}, headers=bearer(staff))
+    assert updated.json["result"] == "updated" and updated.json["frozen_months"] == ["2026-03", "2026-09"]
+    assert client.put(f"{BASE}/2026-06", json={"hours": 5}, headers=bearer(staff)).json["frozen_months"] == ["2026-09"]
+
+
 def test_get_lists_the_months_oldest_first_and_the_read_is_logged(app, client, staff, citizen_id):
     empty = client.get(BASE, headers=bearer(staff))
     assert empty.status_code == 200 and empty.json == {"external_id": "SAG-7001", "restricted": False, "items": []}
