@@ -272,8 +272,8 @@ def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
     unread). Done: it asks something of the company or the job centre (:data:`ASKING_KINDS`)
     that is done now, by its reader or a colleague: the candidate it links to has been answered,
     no interview time offered on it is left to choose, or the placement a company's hire asks
-    for has been started (a placement of the pair, not cancelled before its start: the start
-    form it links to would only lead to that placement now). Each user has their own copy of a
+    for has been started (a placement of the pair, not cancelled before its start, created
+    after the notice: a placement that ended before a second hire does not do it). Each user has their own copy of a
     notice; a colleague's is read at their next page, as its badge counts. Reads only the
     user's unread notices (the (user_id, read_at) index); writes only when one is found.
     """
@@ -294,13 +294,18 @@ def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
             Proposal.id.in_(wanted), Proposal.company_response.is_not(None))))
         choosing = set(db.session.scalars(sa.select(Interview.proposal_id).where(
             Interview.proposal_id.in_(wanted), Interview.status == "offered")))
-        started = set(db.session.scalars(sa.select(Proposal.id).where(
-            Proposal.id.in_(wanted), sa.exists().where(
-                Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id,
-                Placement.not_cancelled()))))
-        handled = {"candidate_proposed": lambda pid: pid in answered, "company_answered": lambda pid: pid in started,
-                   "interview_offered": lambda pid: pid not in choosing}
-        done |= {note_id for note_id, proposal_id in asking.items() if handled[kinds[note_id]](proposal_id)}
+        # the newest start of each pair (a placement not cancelled before its start): a hire's
+        # notice is done by a placement started after it, not by one that ended before (review BV 1)
+        started = dict(db.session.execute(sa.select(Proposal.id, sa.func.max(Placement.created_at)).where(
+            Proposal.id.in_(wanted), Placement.citizen_id == Proposal.citizen_id,
+            Placement.opening_id == Proposal.opening_id, Placement.not_cancelled()).group_by(Proposal.id)).all())
+        sent = {note_id: created for note_id, created in db.session.execute(
+            sa.select(Notification.id, Notification.created_at).where(Notification.id.in_(asking)))}
+        handled = {"candidate_proposed": lambda pid, _note: pid in answered,
+                   "company_answered": lambda pid, note: pid in started and started[pid] >= sent[note],
+                   "interview_offered": lambda pid, _note: pid not in choosing}
+        done |= {note_id for note_id, proposal_id in asking.items()
+                 if handled[kinds[note_id]](proposal_id, note_id)}
     if not done:
         return 0
     db.session.execute(sa.update(Notification).where(Notification.id.in_(done), Notification.read_at.is_(None))

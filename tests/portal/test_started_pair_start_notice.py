@@ -34,9 +34,9 @@ def _read(app, note_id: int) -> bool:
 def _place(app, world, **changes) -> int:
     with app.app_context():
         db.session.get(Proposal, world["proposal"]).company_response = "hired"
-        placement = Placement(citizen_id=world["citizen"], opening_id=world["opening"],
-                              company_id=world["company"].company_id, kind="virksomhedspraktik",
-                              start_date=TODAY + timedelta(days=3), weekly_hours=12, **changes)
+        placement = Placement(**{"citizen_id": world["citizen"], "opening_id": world["opening"],
+                                 "company_id": world["company"].company_id, "kind": "virksomhedspraktik",
+                                 "start_date": TODAY + timedelta(days=3), "weekly_hours": 12, **changes})
         db.session.add(placement)
         db.session.commit()
         return placement.id
@@ -92,3 +92,18 @@ def test_the_start_refusal_names_the_placement_first(app, world):
         assert lifecycle.start_refusal(proposal, TODAY).startswith(
             f"Borgeren har allerede et forløb på dette opslag: forløb nr. {placement} fra ")
         assert lifecycle.pair_placement(proposal, TODAY).id == placement
+
+
+def test_a_placement_that_ended_before_a_second_hire_does_not_do_it(app, client, auth, world):
+    from store.models.base import utcnow
+
+    _place(app, world, start_date=TODAY - timedelta(days=90), end_date=TODAY - timedelta(days=30),
+           end_reason="afbrudt", created_at=utcnow() - timedelta(days=91))
+    start = _notice(app, world["consultant"].id, f"/forloeb/ny/{world['proposal']}")  # hired again (review BV 1)
+    auth.login(world["consultant"].email)
+    client.get("/")
+    assert not _read(app, start), "the second start is still to do"
+    assert client.get(f"/forloeb/ny/{world['proposal']}").status_code == 200
+    _place(app, world)
+    client.get("/")
+    assert _read(app, start)
