@@ -101,7 +101,9 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise CellError("Cellen indeholder ikke et gyldigt tal.")
-        return str(int(value)) if value.is_integer() else f"{value:g}"
+        # 15 significant digits, a spreadsheet's own precision: no float noise (37.49999999999999
+        # reads 37.5), and no rounding either (»:g« kept 6, so 400.0000001 read 400; review BV 2)
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):

@@ -66,6 +66,13 @@ def test_put_creates_then_replaces_the_month_and_the_same_figure_again_is_unchan
     assert purpose_label(written[0].action, written[0].purpose) == "API marts 2026"
 
 
+@pytest.mark.parametrize("hours", [123.4501, 99.999999, 400.0000001, 12.345])
+def test_hours_with_more_than_two_decimals_or_over_400_are_refused_not_rounded(app, client, staff, citizen_id, hours):
+    refused = client.put(f"{BASE}/2026-03", json={"hours": hours}, headers=bearer(staff))
+    assert refused.status_code == 422 and "hours" in refused.json["errors"], (hours, refused.json)
+    assert _stored(app) == {}
+
+
 def test_put_names_the_frozen_maal_months_whose_focus_window_holds_the_month(app, client, staff, citizen_id):
     import json
 

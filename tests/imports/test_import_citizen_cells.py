@@ -106,3 +106,11 @@ def test_the_commute_column_is_named_laengste_transport_and_the_old_heading_stil
     column = next(c for c in COLUMNS if c.key == "max_commute_km")
     assert column.label == "Længste transport (km)"
     assert normalise_header("Højeste transport (km)") in {normalise_header(a) for a in column.aliases}
+
+
+@pytest.mark.parametrize("value, text", [(37.49999999999999, "37.5"), (0.1 + 0.2, "0.3"), (37.5, "37.5"), (12.0, "12"),
+                                         (123.4501, "123.4501"), (400.0000001, "400.0000001")])
+def test_a_number_cell_reads_as_a_spreadsheet_shows_it_neither_noisy_nor_rounded(value, text):
+    from portal.imports.columns import cell_text
+
+    assert cell_text(value) == text  # 400.0000001 is refused by the hours rule, not read as 400 (review BV 2)
