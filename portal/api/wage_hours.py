@@ -62,6 +62,10 @@ SOURCES = ("import", "api")
 GONE_410 = ("Borgeren med dette eksterne id er slettet (art. 17) eller anonymiseret; stop overførslen af "
             "borgerens løntimer.")
 NOT_FOUND_404 = "Der findes ingen borger med det eksterne id."
+FROZEN_HEADER_NAME = "Jobbro-Frozen-Months"
+FROZEN_HEADER = {FROZEN_HEADER_NAME: {"schema": {"type": "string"}, "description": (
+    "Måneder (ÅÅÅÅ-MM, kommasepareret), hvis tal på Mål står fast, og hvis fokusmål tæller den fjernede måned: "
+    "deres tal ændres ikke, før en administrator beregner dem igen. Udeladt, når der ingen er.")}}
 
 
 class Hours(ma.fields.Field):
@@ -253,7 +257,7 @@ def put_wage_hours(body, external_id: str, month: str):
 
 
 @bp.delete(f"/{EXTERNAL_ID}/wage-hours/<month>", **MONTH_ROUTE)
-@bp.response(204)
+@bp.response(204, headers=FROZEN_HEADER)
 @bp.alt_response(409, description="Borgeren kan ikke ændres: behandlingen er begrænset (art. 18). Eller: "
                                   + AMBIGUOUS_409)
 @bp.alt_response(410, description=GONE_410)
@@ -262,7 +266,10 @@ def delete_wage_hours(external_id: str, month: str):
     """Fjern borgerens løntimer fra fagsystemet for måneden (fx et tal, der var sendt til den forkerte borger).
 
     404, hvis måneden intet tal har (også ved en gentagelse). Fokusmålet tæller straks uden
-    måneden. Logges (»Løntimer fra fagsystemet fjernet«). Importen fjerner aldrig en måned.
+    måneden, undtagen i de måneder på Mål, hvis tal står fast: dem nævner svarets header
+    ``Jobbro-Frozen-Months`` (ÅÅÅÅ-MM, kommasepareret; udeladt, når der ingen er), og en
+    administrator beregner dem igen på /maal. Logges (»Løntimer fra fagsystemet fjernet«).
+    Importen fjerner aldrig en måned.
     """
     citizen = _citizen(external_id)
     wanted = _month(month)
@@ -274,4 +281,5 @@ def delete_wage_hours(external_id: str, month: str):
     if removed is None:
         problems.abort(404, "Borgeren har ingen løntimer fra fagsystemet for denne måned.")
     db.session.commit()
-    return "", 204
+    frozen = snapshots.frozen_focus_months(db.session, [wanted], clock.today())
+    return "", 204, ({FROZEN_HEADER_NAME: ", ".join(f"{month:%Y-%m}" for month in frozen)} if frozen else {})

@@ -90,6 +90,12 @@ def test_put_names_the_frozen_maal_months_whose_focus_window_holds_the_month(app
     updated = client.put(f"{BASE}/2026-02", json={"hours": 31}, headers=bearer(staff))
     assert updated.json["result"] == "updated" and updated.json["frozen_months"] == ["2026-03", "2026-09"]
     assert client.put(f"{BASE}/2026-06", json={"hours": 5}, headers=bearer(staff)).json["frozen_months"] == ["2026-09"]
+    gone = client.delete(f"{BASE}/2026-02", headers=bearer(staff))  # the removal is not counted there either
+    assert gone.status_code == 204 and gone.headers["Jobbro-Frozen-Months"] == "2026-03, 2026-09"
+    with app.app_context():
+        db.session.query(FigureSnapshot).delete()
+        db.session.commit()
+    assert "Jobbro-Frozen-Months" not in client.delete(f"{BASE}/2026-06", headers=bearer(staff)).headers
 
 
 def test_get_lists_the_months_oldest_first_and_the_read_is_logged(app, client, staff, citizen_id):
