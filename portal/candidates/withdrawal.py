@@ -87,9 +87,12 @@ def tell_consultants(proposal: Proposal, actor: User) -> int:
     """Tell the citizen's VK and adviser (active consultants, not ``actor``, who knows) that the
     consent behind a placement running or planned was withdrawn, with the placement's page,
     where it is decided (end it, or record a new consent); adds to the caller's session.
-    Nothing when the pair has no such placement. Returns how many were told."""
+    Nothing when the pair has no such placement, its end is registered (ahead) already, or the
+    citizen's processing is restricted, as the follow-up list flags it. Returns how many were told."""
     placement = pair_placement(proposal)
-    if placement is None:
+    # as the follow-up list flags it (portal.placements.followup): nothing to decide when an end
+    # is registered already, and nothing is asked while the processing is restricted (review BV 4)
+    if placement is None or placement.end_reason is not None or proposal.citizen.restricted:
         return 0
     citizen, link = proposal.citizen, path_for("placements.consultant_detail", placement_id=placement.id)
     company = proposal.opening.company.name

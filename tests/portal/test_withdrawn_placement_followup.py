@@ -168,3 +168,25 @@ def test_a_new_consent_leads_to_sharing_the_name_again_on_a_filled_opening(app, 
     page = client.get(f"/forloeb/{world['placement']}/konsulent").get_data(as_text=True)
     assert 'data-testid="placement-consent-not-shared"' in page and "er udløbet" not in page
     assert f"/kandidater/forslag/{world['proposal']}#profil" in page
+
+
+def test_no_notice_when_the_end_is_registered_already_or_the_processing_is_restricted(app, client, auth, world):
+    # review BV 4: the notice asks for what the list would not flag
+    with app.app_context():
+        placement = db.session.get(Placement, world["placement"])
+        placement.end_reason, placement.end_date = "afbrudt", TODAY + timedelta(days=20)
+        db.session.commit()
+    _withdraw(client, auth, world)
+    with app.app_context():
+        assert db.session.query(Notification).filter_by(kind="placement_consent_withdrawn").count() == 0
+        from portal.candidates.withdrawal import tell_consultants
+        from store.models import Citizen
+
+        placement = db.session.get(Placement, world["placement"])
+        placement.end_reason, placement.end_date = None, None
+        db.session.get(Citizen, world["citizen"]).restricted = True
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert tell_consultants(proposal, db.session.get(User, world["colleague"].id)) == 0
+        db.session.get(Citizen, world["citizen"]).restricted = False
+        assert tell_consultants(proposal, db.session.get(User, world["colleague"].id)) == 1
+        db.session.rollback()
