@@ -107,8 +107,9 @@ def test_the_citizens_page_and_the_access_export_show_them(app, client, auth, ma
     auth.login(make_user("admin").email)
     html = client.get(f"/borgere/{citizens['more']}").get_data(as_text=True)
     shown = " ".join(html.split('data-testid="prior-wage-hours">')[1].split("</td>")[0].split())
-    assert shown == ('105 timer i de seneste 12 måneder (december 2025–november 2026; tæller med i '
-                     '<a href="/maal/">fokusmålet</a>); oplyst for maj 2026–juni 2026, i alt 105 timer')
+    assert shown == ('105 timer i de seneste 12 måneder (december 2025–november 2026; indgår i '
+                     '<a href="/maal/">fokusmålet</a>, når sagen er åben og mindst 12 måneder gammel); '
+                     'oplyst for maj 2026–juni 2026, i alt 105 timer')
     none = client.get(f"/borgere/{citizens['both']}").get_data(as_text=True)
     assert "Løntimer oplyst af fagsystemet" in none
     with app.app_context():
