@@ -215,6 +215,23 @@ def result_label(result: str) -> str:
     return RESULT_LABELS.get(result, result)
 
 
+# Why a CV file was refused, an ``upload_rejected``'s "cv:<code>": every code of
+# cvtext.extract.ExtractionError (its Danish message table, the child parser's codes) and the
+# request-size refusal (portal.citizens.routes_cv: "too_large"). tests/portal/test_audit_upload_codes.py
+# reads those codes from the source and fails on one without a phrase here.
+UPLOAD_REJECTIONS = {
+    "empty": "filen er tom", "too_large": "filen er for stor", "bad_type": "filtypen understøttes ikke",
+    "legacy_doc": "gammel Word-fil (.doc)", "type_mismatch": "filens indhold passer ikke til filnavnet",
+    "macro": "Word-fil med makroer", "zip_slip": "Word-filen har ulovlige filnavne",
+    "zip_bomb": "Word-filen er for stor udpakket eller har for mange dele",
+    "xxe": "Word-filen har ulovlige XML-konstruktioner", "encrypted": "filen er krypteret",
+    "truncated": "filen er ufuldstændig", "corrupt": "filen er beskadiget",
+    "too_many_pages": "PDF-filen har for mange sider", "too_many_paragraphs": "Word-filen har for mange afsnit",
+    "too_complex": "filen er for kompleks at læse", "timeout": "det tog for lang tid at læse filen",
+    "encoding": "tekstfilen er ikke gemt som UTF-8", "nul": "tekstfilen indeholder binære data",
+    "no_text": "ingen tekst i filen", "too_little_text": "for lidt tekst i filen",
+}
+
 # The purposes the portal writes itself are codes ("citizen_page", "cv:corrupt", "filter none
 # page:1", "hotline:12 message:40"); the viewer shows them in Danish (review J 4), word by word:
 # a whole code, or "key:value" with the key named and the value's code translated ("rows:15" as
@@ -223,7 +240,7 @@ def result_label(result: str) -> str:
 # tests/portal/test_audit_purpose_phrases.py reads the code and fails on a code word left English.
 PURPOSE_WORDS = {
     "citizen_page": "borgerens side", "cv": "CV", "docx": "Word-fil", "pdf": "PDF-fil", "txt": "tekstfil",
-    "corrupt": "filen er beskadiget", "truncated": "filen er ufuldstændig", "encrypted": "filen er krypteret",
+    **UPLOAD_REJECTIONS,
     "none": "ingen", "matching": "matching", "retention": "opbevaringsperioden er udløbet",
     "wrong_password": "forkert adgangskode", "disabled": "brugeren er deaktiveret", "created": "oprettet",
     "staff:": "jobcentret:", "staff": "jobcentret",  # partners.routes: staff reading a partner's report
