@@ -4,13 +4,14 @@ from __future__ import annotations
 from wtforms import (BooleanField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
 from ..formutil import (DanishDateField, DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
                         in_range, no_cpr, no_hidden_characters)
 from ..shared_goal import MAX_SHARED_GOAL_LENGTH, GoalChoice
+from .none_suitable import health_problem
 from store.models.openings import NONE_SUITABLE_REASON_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
@@ -113,3 +114,9 @@ class NoneSuitableForm(DanishForm):
         DataRequired("Skriv en kort begrundelse."),
         Length(max=NONE_SUITABLE_REASON_LENGTH, message=f"Højst {NONE_SUITABLE_REASON_LENGTH} tegn."),
         no_hidden_characters, no_cpr()])
+
+    def validate_reason(self, field) -> None:
+        # No health details (the hint says so): :func:`.none_suitable.health_problem`, which
+        # :func:`.none_suitable.mark` checks again for any caller.
+        if field.data and (problem := health_problem(field.data)):
+            raise ValidationError(problem)

@@ -44,8 +44,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from matching.redact import contains_cpr
+
 from .. import audit
 from ..extensions import db
+from ..health_words import health_words_in
+from ..text import CPR_IN_TEXT_MESSAGE
 from store import clock
 from store.models import Company, Opening, OpeningNoneSuitable, Proposal, User
 from store.models.openings import NONE_SUITABLE_REASON_LENGTH
@@ -60,6 +64,27 @@ REASON_KEPT = timedelta(days=REASON_KEEP_DAYS)
 
 class Refused(ValueError):
     """The mark or the undo is not made; ``str()`` says why, in Danish."""
+
+
+def health_problem(reason: str) -> str | None:
+    """Why ``reason`` may not be saved for holding health details, in Danish, or None.
+
+    The reason is read by colleagues and listed in a citizen's art. 15 export, and the page's
+    hint says »Ingen CPR-numre eller helbredsoplysninger«: a health word (the portal's one list,
+    :func:`portal.health_words.health_words_in`) is refused, named as written."""
+    if words := health_words_in(reason):
+        quoted = ", ".join(f"»{w}«" for w in words)
+        return (f"Begrundelsen må ikke indeholde helbredsoplysninger ({quoted}). Kollegaer læser den, og den "
+                "kommer med i borgerens indsigt. Skriv den uden.")
+    return None
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why ``reason`` may not be saved, in Danish, or None: a CPR-like number or a health word
+    (:func:`health_problem`). The form says the same at the field (:class:`.forms.NoneSuitableForm`)."""
+    if contains_cpr(reason):
+        return CPR_IN_TEXT_MESSAGE
+    return health_problem(reason)
 
 
 class NotAllowed(Exception):
@@ -158,14 +183,18 @@ def markable(opening: Opening) -> bool:
 
 def mark(opening: Opening, user: User, reason: str, now: datetime | None = None) -> OpeningNoneSuitable:
     """Mark ``opening`` »Ingen egnede kandidater lige nu« for ``user`` with ``reason`` (checked
-    by the form: required, short, no CPR number). Added to the session; the caller commits.
+    by the form: required, short, no CPR number, no health word; the last two again here, for
+    any caller, :func:`reason_problem`). Added to the session; the caller commits.
 
-    :raise Refused: not open, already assessed, or marked already (by a colleague meanwhile).
+    :raise Refused: no reason, a CPR number or health word in it, not open, already assessed,
+        or marked already (by a colleague meanwhile).
     """
     now = now or clock.utcnow()
     reason = reason.strip()
     if not reason:
         raise Refused("Skriv en kort begrundelse.")
+    if problem := reason_problem(reason):
+        raise Refused(problem)
     if opening.status != "open":
         raise Refused("Opslaget er ikke åbent, så det står ikke på listen over opslag uden vurdering.")
     if not markable(opening):

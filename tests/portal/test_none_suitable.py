@@ -20,6 +20,7 @@ from tests.portal.test_no_cpr_free_texts import TEXT as CPR_TEXT
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
 REASON = "Ingen med truckcertifikat i nærheden"
+HEALTH_TEXT = "Den bedste kandidat er sygemeldt med depression"
 
 
 @pytest.fixture
@@ -123,6 +124,20 @@ def test_a_mark_is_refused_on_an_assessed_closed_or_marked_opening(app, world):
         db.session.commit()
         with pytest.raises(none_suitable.Refused, match="ikke åbent"):
             none_suitable.mark(opening, vk, REASON)
+
+
+@pytest.mark.parametrize("reason, message", [
+    (HEALTH_TEXT, "helbredsoplysninger (»sygemeldt«, »depression«)"),
+    (CPR_TEXT, CPR_IN_TEXT_MESSAGE),
+])
+def test_the_service_refuses_a_reason_with_health_details_or_a_cpr_number(app, world, reason, message):
+    """The form's rule holds for any caller of mark (no other path sets the reason today)."""
+    with app.app_context():
+        opening, vk = db.session.get(Opening, world["opening_id"]), _user(world["vk"].id)
+        with pytest.raises(none_suitable.Refused) as refused:
+            none_suitable.mark(opening, vk, reason)
+        assert message in str(refused.value)
+        assert db.session.scalars(sa.select(OpeningNoneSuitable)).all() == []
 
 
 def test_who_may_mark(app, world):
@@ -251,6 +266,9 @@ def test_without_a_csrf_token_nothing_is_marked(app, client, auth, world):
     ("", "Skriv en kort begrundelse."),
     ("x" * (none_suitable.MAX_REASON_LENGTH + 1), f"Højst {none_suitable.MAX_REASON_LENGTH} tegn."),
     (CPR_TEXT, CPR_IN_TEXT_MESSAGE),
+    # the hint says »Ingen CPR-numre eller helbredsoplysninger«: a health word is refused too,
+    # named as written, and the text is kept to correct (browser review)
+    (HEALTH_TEXT, "Begrundelsen må ikke indeholde helbredsoplysninger (»sygemeldt«, »depression«)."),
 ])
 def test_a_refused_reason_is_said_at_the_field_and_kept(app, client, auth, world, reason, message):
     opening_id = world["opening_id"]
