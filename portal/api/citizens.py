@@ -128,6 +128,17 @@ class CitizenIn(ma.Schema):
             data = {key: value for key, value in data.items() if key not in READ_ONLY}
         return data
 
+    def handle_error(self, error: ma.ValidationError, data, **_kwargs) -> None:
+        """Add the later checks' problems (:func:`_check_fields`, on the fields that passed) to
+        the schema's, so one 422 names every field; a field the schema refused keeps only the
+        schema's message. marshmallow raises ``error`` itself after this."""
+        external_id = (request.view_args or {}).get("external_id")
+        if (not isinstance(data, dict) or not isinstance(error.messages, dict) or external_id is None
+                or not isinstance(error.valid_data, dict)):
+            return
+        for key, messages in _check_fields(external_id, dict(error.valid_data)).errors.items():
+            error.messages.setdefault(key, messages)
+
 
 # What GET gives that PUT ignores (the case state and restriction change only in the portal).
 READ_ONLY = ("id", "restricted", "case_status", "case_closed", "has_cv", "missing_for_matching", "version",
@@ -242,49 +253,95 @@ CPR_ID_PROBLEM = ("Det eksterne id ligner et CPR-nummer (seks og fire cifre, ogs
                   "nøgle for borgeren (fx sags- eller person-id'et i fagsystemet), aldrig CPR-nummeret.")
 
 
-def check_external_id(external_id: str, sent: str | None) -> None:
-    """:raise 422: (problem) for a path id with surrounding or doubled spaces, a CPR-like id
+def external_id_problems(external_id: str, sent: str | None) -> list[str]:
+    """What is wrong with the path's id: surrounding or doubled spaces, a CPR-like id
     (:func:`portal.citizens.service.looks_like_cpr`), or a body id (a GET answer sent back)
-    that is not the path's."""
+    that is not the path's; empty when nothing is."""
     if clean_line(external_id) != external_id:
-        problems.abort(422, errors={"external_id": [
-            "Det eksterne id må ikke begynde eller slutte med mellemrum eller have flere mellemrum i træk."]})
+        return ["Det eksterne id må ikke begynde eller slutte med mellemrum eller have flere mellemrum i træk."]
     if citizen_service.looks_like_cpr(external_id):
-        problems.abort(422, errors={"external_id": [CPR_ID_PROBLEM]})
+        return [CPR_ID_PROBLEM]
     if sent is not None and sent != external_id:
-        problems.abort(422, errors={"external_id": ["Skal være det samme som det eksterne id i adressen."]})
+        return ["Skal være det samme som det eksterne id i adressen."]
+    return []
 
 
-def _vk_by_id(vk_id: int, vk: str | None) -> str:
-    """The e-mail of the active consultant ``vk_id`` (what the import's VK column takes).
+def check_external_id(external_id: str, sent: str | None) -> None:
+    """:raise 422: (problem) at ``external_id`` for what :func:`external_id_problems` finds."""
+    if found := external_id_problems(external_id, sent):
+        problems.abort(422, errors={"external_id": found})
 
-    :raise 422: (problem) for no such consultant, or a ``vk`` that names another one.
-    """
+
+def _vk_by_id(vk_id: int, vk: str | None) -> tuple[str | None, str | None]:
+    """The e-mail of the active consultant ``vk_id`` (what the import's VK column takes), or
+    the problem: no such consultant, or a ``vk`` that names another one."""
     user = db.session.get(User, vk_id)
     if user is None or user.role != "consultant" or not user.active:
-        problems.abort(422, errors={"vk_id": ["Der findes ingen aktiv virksomhedskonsulent med dette id."]})
+        return None, "Der findes ingen aktiv virksomhedskonsulent med dette id."
     if vk and vk.casefold() not in {user.email.casefold(), user.email.split("@", 1)[0].casefold()}:
-        problems.abort(422, errors={"vk_id": ["vk og vk_id peger på to forskellige konsulenter. Send kun den ene."]})
-    return user.email
+        return None, "vk og vk_id peger på to forskellige konsulenter. Send kun den ene."
+    return user.email, None
 
 
-def _team_of_ref(ref: int | str) -> Team:
-    """The team ``ref`` names: an id, or a name in any case (Danish letters too, so compared in
-    Python; a job centre has few teams); a name of digits only that no team has is read as an id.
+NO_SUCH_TEAM = "Der findes intet team med dette navn eller id. Teamene står under Administration i portalen."
 
-    :raise 422: (problem) at ``team`` when there is no such team.
-    """
+
+def _team_of_ref(ref: int | str) -> Team | None:
+    """The team ``ref`` names (None: no such team): an id, or a name in any case (Danish
+    letters too, so compared in Python; a job centre has few teams); a name of digits only
+    that no team has is read as an id."""
     if isinstance(ref, str):
         wanted = ref.casefold()
         team = next((t for t in db.session.scalars(sa.select(Team)) if t.name.strip().casefold() == wanted), None)
         if team is None and ref.isdigit() and int(ref) < 2**31:
             team = db.session.get(Team, int(ref))
-    else:
-        team = db.session.get(Team, ref) if 0 < ref < 2**31 else None
-    if team is None:
-        problems.abort(422, errors={"team": ["Der findes intet team med dette navn eller id. Teamene står "
-                                             "under Administration i portalen."]})
-    return team
+        return team
+    return db.session.get(Team, ref) if 0 < ref < 2**31 else None
+
+
+class _Checked:
+    """What :func:`_check_fields` found: the field problems, else the team, the validated
+    record and the optional fields an explicit null clears."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+        self.team: Team | None = None
+        self.record = None
+        self.cleared: tuple[str, ...] = ()
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+
+def _check_fields(external_id: str, body: dict) -> _Checked:
+    """Every check of a PUT body after its schema, collected rather than stopping at the first
+    (the path's id, team, vk_id, then the import's rules: postcode, vk, jobmål, ...), so an
+    integrator gets every field's problem in one 422. Also run on the fields that passed the
+    schema when others did not (:meth:`CitizenIn.handle_error`). ``body`` is consumed."""
+    checked = _Checked()
+    for message in external_id_problems(external_id, body.pop("external_id", None)):
+        checked.add("external_id", message)
+    if (team_ref := body.pop("team", None)) is not None:
+        checked.team = _team_of_ref(team_ref)
+        if checked.team is None:
+            checked.add("team", NO_SUCH_TEAM)
+    if (vk_id := body.pop("vk_id", None)) is not None:
+        email, problem = _vk_by_id(vk_id, body.get("vk"))
+        if problem:
+            checked.add("vk_id", problem)
+        else:
+            body["vk"] = email
+    checked.cleared = tuple(key for key in NULL_CLEARS if key in body and body[key] is None)  # omitted: kept
+    values = {key: value for key, value in body.items() if value is not None}
+    values["external_id"] = external_id
+    try:
+        checked.record = validate_citizen(values)
+    except RowError as err:
+        for label, message in err.problems:
+            key = KEY_BY_LABEL.get(label, label)
+            if key != "external_id" or "external_id" not in checked.errors:  # said once, in the API's words
+                checked.add(key, message)
+    return checked
 
 
 # A citizen the PUT created without a VK and on no team (the import's row warning, review AV 1).
@@ -430,6 +487,7 @@ def upsert_citizen(args, body, external_id: str):
     Et CPR-nummer i name, languages eller et jobmål giver også 422 ved feltet (jobmål vises for virksomheder).
     En case_start efter sagens afslutning (for en genåbnet sag: den første afslutning) giver 422 ved
     case_start, som i portalens profilformular, og intet gemmes.
+    Et 422 nævner alle felter med fejl på én gang (errors pr. felt), også postnummer, vk og team.
     Det eksterne id sammenlignes uden forskel på store og små bogstaver, som i portalen og ved import: av-9
     opdaterer borgeren AV-9 (id'et forbliver, som det er gemt); har flere borgere id'et med forskellige
     bogstaver og ingen præcis det sendte, giver det 409.
@@ -447,21 +505,16 @@ def upsert_citizen(args, body, external_id: str):
     skift af VK får den hidtidige VK besked om, at borgeren ikke længere er deres, og en
     beskæftigelsesrådgiver, der bliver, om den nye VK.
     """
-    check_external_id(external_id, body.pop("external_id", None))
-    team_ref = body.pop("team", None)
-    team = _team_of_ref(team_ref) if team_ref is not None else None
-    if (vk_id := body.pop("vk_id", None)) is not None:
-        body["vk"] = _vk_by_id(vk_id, body.get("vk"))
-    cleared = tuple(key for key in NULL_CLEARS if key in body and body[key] is None)  # omitted: kept
-    values = {key: value for key, value in body.items() if value is not None}
-    values["external_id"] = external_id
+    checked = _check_fields(external_id, body)
+    if checked.errors:
+        problems.abort(422, errors=checked.errors)
+    record, team, cleared = checked.record, checked.team, checked.cleared
     row = _find(external_id)  # the citizen the upsert updates, by the one rule (review AV 7)
     existing = row.version if row is not None else None
     if existing is None and blocklist.block_reason(db.session, external_id) == "anonymised":
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     common.check_if_match(existing)
     try:
-        record = validate_citizen(values)
         likely = lookalikes.likely(record) if existing is None else []
         if likely and args["lookalikes"] != "create":
             attached = _attachable_or_409(likely, args["lookalikes"])
@@ -478,12 +531,6 @@ def upsert_citizen(args, body, external_id: str):
     except StaleDataError:  # saved by someone else between our read and this write
         db.session.rollback()
         problems.abort(412, "Borgeren er ændret, siden du hentede den. Hent den igen, og ret derefter.")
-    except RowError as err:
-        db.session.rollback()
-        errors: dict[str, list[str]] = {}
-        for label, message in err.problems:
-            errors.setdefault(KEY_BY_LABEL.get(label, label), []).append(message)
-        problems.abort(422, errors=errors)
     except imports.ErasedRecord as err:
         db.session.rollback()
         problems.abort(410, err.message_da + _LIFT)

@@ -1,0 +1,43 @@
+"""A 422 names every field's problem at once: a citizen PUT's schema errors and the checks
+after the schema (postcode, vk, team, ...) in one answer; a body that is not a JSON object
+gets a Danish detail, never marshmallow's ``_schema`` key; a Range says »mellem«."""
+from __future__ import annotations
+
+import pytest
+
+from tests.api.api_fixtures import bearer, make_token
+from tests.api.test_jobcentre_scope import CITIZEN
+
+
+@pytest.fixture
+def raw(app, make_user):
+    return make_token(app, make_user("consultant", email="vk@jc.dk"))
+
+
+def test_schema_errors_and_the_later_checks_come_in_one_422(client, raw):
+    answer = client.put("/api/v1/citizens/SAG-1", headers=bearer(raw), json=dict(
+        CITIZEN, benefit_group="ukendt", readiness_group="ukendt", postcode="0000", vk="nobody@x.dk"))
+    assert answer.status_code == 422
+    errors = answer.json["errors"]
+    assert set(errors) == {"benefit_group", "readiness_group", "postcode", "vk"}
+    assert errors["benefit_group"][0].startswith("Skal være en af")  # the schema's own message, once
+    assert len(errors["benefit_group"]) == 1 and len(errors["readiness_group"]) == 1
+
+
+def test_the_later_checks_alone_are_all_named_too(client, raw):
+    answer = client.put("/api/v1/citizens/SAG-1", headers=bearer(raw), json=dict(
+        CITIZEN, postcode="0000", vk="nobody@x.dk", team="Intet sådant team", vk_id=999999))
+    assert answer.status_code == 422
+    assert set(answer.json["errors"]) == {"postcode", "vk", "team", "vk_id"}
+
+
+def test_a_bad_path_id_is_named_with_the_schema_errors(client, raw):
+    answer = client.put("/api/v1/citizens/SAG-2", headers=bearer(raw), json=dict(
+        CITIZEN, external_id="SAG-3", benefit_group="ukendt", postcode="0000"))
+    assert answer.status_code == 422
+    assert set(answer.json["errors"]) == {"external_id", "benefit_group", "postcode"}
+    assert answer.json["errors"]["external_id"] == ["Skal være det samme som det eksterne id i adressen."]
+
+
+def test_a_valid_body_still_saves(client, raw):
+    assert client.put("/api/v1/citizens/SAG-1", headers=bearer(raw), json=CITIZEN).status_code == 201
