@@ -38,6 +38,8 @@ class CitizenList:
 
     ``missing``: citizen id → what keeps each listed citizen from matching
     (:func:`missing_items`); ``staff``: user id → name of the listed citizens' VKs and advisers.
+    ``closed_found``: how many closed cases the same search and filters would find (counted for
+    a list of open cases that is empty or searched, so the page can offer them; else 0).
     """
 
     page: Pagination
@@ -45,6 +47,7 @@ class CitizenList:
     complete: int
     missing: dict[int, list[str]] = field(default_factory=dict)
     staff: dict[int, str] = field(default_factory=dict)
+    closed_found: int = 0
 
     @property
     def share_complete(self) -> float | None:
@@ -200,7 +203,9 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
 
     Open cases only, or closed ones only with ``filters["closed"]``; anonymised citizens are
     never listed. A page past the end is empty, not a 404. Four statements whatever the
-    page size: the totals, the page, what the page's citizens miss, their consultants' names.
+    page size: the totals, the page, what the page's citizens miss, their consultants' names;
+    a fifth counts the closed cases the same selection would find, when the open list is empty
+    or searched (a closed case's external id finds nothing among the open: review, finding 1).
     """
     stmt = _filtered(user, filters)
     # Both totals in one pass over the filtered citizens (not over ``id IN (the filtered ids)``,
@@ -215,8 +220,13 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
     page.total = int(total or 0)
     missing = missing_for_matching(Citizen.id.in_([c.id for c in page.items])) if page.items else {}
     staff = _names({c.vk_id for c in page.items} | {c.adviser_id for c in page.items})
+    closed_found = 0
+    if not filters.get("closed") and (not total or filters["q"]):
+        closed_found = db.session.scalar(
+            _filtered(user, {**filters, "closed": True}).with_only_columns(sa.func.count(Citizen.id))
+            .order_by(None)) or 0
     return CitizenList(page=page, total=int(total or 0), complete=int(complete or 0),
-                       missing=missing, staff=staff)
+                       missing=missing, staff=staff, closed_found=int(closed_found))
 
 
 @cache
