@@ -27,7 +27,7 @@ FIELD_MESSAGES = {
     fields.Email: {"invalid": "Skal være en gyldig e-mailadresse."},
     fields.Nested: {"type": "Ugyldig type."},
 }
-SCHEMA_MESSAGES = {"type": "Ugyldig type: forventede et JSON-objekt.", "unknown": "Ukendt felt."}
+SCHEMA_MESSAGES = {"type": "Send et JSON-objekt.", "unknown": "Ukendt felt."}
 
 
 def install() -> None:

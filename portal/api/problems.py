@@ -85,6 +85,33 @@ def _field_errors(data: dict) -> dict:
     return flat
 
 
+# marshmallow's key for an error of the whole object (the body is a list or a single value,
+# not an object): said in ``detail`` at the top, and in place of the field's dict further down,
+# never as a key an integrator must know (API review).
+WHOLE = "_schema"
+
+
+def _whole_said_at_the_field(errors):
+    """``{"field": {"_schema": [..]}}`` as ``{"field": [..]}``, at any depth."""
+    if not isinstance(errors, dict):
+        return errors
+    if set(errors) == {WHOLE}:
+        return errors[WHOLE]
+    return {key: _whole_said_at_the_field(value) for key, value in errors.items()}
+
+
+def _validation_problem(data: dict) -> Response:
+    """The 422 of a request that failed its schema: ``errors`` per field, and an error of the
+    whole body (not a JSON object) as the detail."""
+    errors = _field_errors(data)
+    whole = errors.pop(WHOLE, None)
+    detail = None
+    if whole:
+        messages = whole if isinstance(whole, list) else [str(whole)]
+        detail = "Kroppen er ikke et JSON-objekt med felterne. " + " ".join(messages)
+    return problem(422, detail, errors={key: _whole_said_at_the_field(value) for key, value in errors.items()})
+
+
 def handle_http(error: HTTPException) -> Response:
     if isinstance(error, ApiProblem):
         return problem(error.code, error.detail, errors=error.errors, headers=error.extra_headers,
@@ -92,7 +119,7 @@ def handle_http(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     status = error.code or 500
     if status in (400, 422) and data:
-        return problem(422, errors=_field_errors(data))
+        return _validation_problem(data)
     if status == 413:
         from .body import too_large_detail  # body imports this module
 

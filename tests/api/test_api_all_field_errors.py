@@ -41,3 +41,26 @@ def test_a_bad_path_id_is_named_with_the_schema_errors(client, raw):
 
 def test_a_valid_body_still_saves(client, raw):
     assert client.put("/api/v1/citizens/SAG-1", headers=bearer(raw), json=CITIZEN).status_code == 201
+
+
+@pytest.mark.parametrize("body", [[CITIZEN], "tekst", 7])
+def test_a_body_that_is_not_an_object_is_said_in_danish_without_marshmallows_key(client, raw, body):
+    answer = client.put("/api/v1/citizens/SAG-1", headers=bearer(raw), json=body)
+    assert answer.status_code == 422 and answer.content_type == "application/problem+json"
+    assert "_schema" not in answer.get_data(as_text=True)
+    assert answer.json["detail"] == "Kroppen er ikke et JSON-objekt med felterne. Send et JSON-objekt."
+    assert "errors" not in answer.json
+
+
+def test_every_endpoint_says_it_so(app, client, make_user):
+    company = make_token(app, make_user("company"))
+    answer = client.post("/api/v1/hotline/", headers=bearer(company), json=[{"subject": "Et spørgsmål"}])
+    assert answer.status_code == 422
+    assert answer.json["detail"].endswith("Send et JSON-objekt.") and "errors" not in answer.json
+
+
+def test_an_object_field_error_is_said_at_the_field():
+    from portal.api.problems import _whole_said_at_the_field
+
+    assert _whole_said_at_the_field({"a": {"_schema": ["Send et JSON-objekt."]}, "b": ["x"]}) == {
+        "a": ["Send et JSON-objekt."], "b": ["x"]}
