@@ -47,6 +47,7 @@ def install() -> None:
     validate.Range.message_gte = "større end eller lig med"
     validate.Range.message_lt = "mindre end"
     validate.Range.message_lte = "mindre end eller lig med"
+    _between_when_inclusive()
     validate.Email.default_message = "Skal være en gyldig e-mailadresse."
     validate.URL.default_message = "Skal være en gyldig URL."
     validate.Regexp.default_message = "Har ikke det rigtige format."
@@ -55,3 +56,24 @@ def install() -> None:
     validate.NoneOf.default_message = "Ugyldig værdi."
     validate.ContainsOnly.default_message = "Et eller flere valg er ikke blandt: {choices}."
     validate.ContainsNoneOf.default_message = "Et eller flere valg må ikke være: {values}."
+
+
+# A range with both ends included (every Range of the API, e.g. ?limit=): "Skal være mellem 1 og
+# 100.", not "større end eller lig med 1 og mindre end eller lig med 100" (API review).
+BETWEEN = "Skal være mellem {min} og {max}."
+
+
+def _between_when_inclusive() -> None:
+    """Make a Range with both ends included say :data:`BETWEEN` (marshmallow builds its
+    message from the two bounds' words in ``__init__``; once, however often install runs)."""
+    built = validate.Range.__init__
+    if getattr(built, "says_between", False):
+        return
+
+    def __init__(self, *args, **kwargs) -> None:
+        built(self, *args, **kwargs)
+        if self.min_inclusive and self.max_inclusive:
+            self.message_all = BETWEEN
+
+    __init__.says_between = True
+    validate.Range.__init__ = __init__

@@ -64,3 +64,24 @@ def test_an_object_field_error_is_said_at_the_field():
 
     assert _whole_said_at_the_field({"a": {"_schema": ["Send et JSON-objekt."]}, "b": ["x"]}) == {
         "a": ["Send et JSON-objekt."], "b": ["x"]}
+
+
+def test_a_range_says_between(client, raw):
+    for limit in ("0", "101"):
+        answer = client.get(f"/api/v1/citizens/?limit={limit}", headers=bearer(raw))
+        assert answer.status_code == 422
+        assert answer.json["errors"]["limit"] == ["Skal være mellem 1 og 100."]
+
+
+def test_every_range_of_the_api_says_between_and_an_open_end_keeps_its_words():
+    import marshmallow as ma
+
+    from portal.api import messages
+
+    messages.install()  # again: still one wrapper
+    with pytest.raises(ma.ValidationError) as said:
+        ma.validate.Range(1, 2**31 - 1)(0)
+    assert said.value.messages == ["Skal være mellem 1 og 2147483647."]
+    with pytest.raises(ma.ValidationError) as said:
+        ma.validate.Range(0, 10, min_inclusive=False)(0)
+    assert said.value.messages == ["Skal være større end 0 og mindre end eller lig med 10."]
