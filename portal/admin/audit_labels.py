@@ -300,7 +300,7 @@ PURPOSE_KEYS = {
     "kind": "slags", "owner": "ejer", "scope": "adgang", "webhook": "webhook", "Proposal": "forslag",
     "ApiToken": "API-nøgle", "file": "fil", "count": "antal", "fields": "felter", "changed": "ændret",
     "updated": "opdateret", "created": "oprettet", "unchanged": "uændret", "refused": "afvist", "skipped": "sprunget over", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
-    "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
+    "bruger": "bruger", "borger": "borger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
     "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
     "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver", "session": "session",
     "vk": "VK", "adviser": "rådgiver", "interview": "samtale", "times": "tider", "channel": "kanal",

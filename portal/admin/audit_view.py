@@ -125,8 +125,10 @@ class Filters:
         return {key: value for key, value in values.items() if value is not None}
 
     def described(self) -> str:
-        """The filters as the reading's audit purpose (numbers and codes only, no names)."""
-        parts = [f"{key}:{value}" for key, value in self.args().items() if key != "borger"]
+        """The filters as the reading's audit purpose (numbers and codes only, no names). The
+        citizen filter is named too, though its number is also the event's citizen: a reading
+        for one citizen (also in that citizen's art. 15 export) must not read »uden filter«."""
+        parts = [f"{key}:{value}" for key, value in self.args().items()]
         return "filter " + (" ".join(parts) if parts else "none")
 
 

@@ -155,7 +155,29 @@ def test_reading_the_log_is_audited_with_the_filters(app, client, auth, admin):
     client.get("/admin/adgangslog?borger=801&handling=read_limitations&side=2")
     [row] = events_of(app, "audit_log_viewed")
     assert row.user_id == admin.id and row.citizen_id == 801
-    assert row.purpose == "filter handling:read_limitations page:2"
+    assert row.purpose == "filter borger:801 handling:read_limitations page:2"
+
+
+def test_a_citizen_filtered_reading_names_the_citizen_on_the_page_and_in_the_csv(app, client, auth, admin):
+    """Browser review 2: ?borger=148 was logged as »Adgangsloggen læst – uden filter side 1« (and
+    the CSV »uden filter 88 rækker«), also in that citizen's art. 15 export."""
+    add_events(app, {"action": "read_citizen", "citizen_id": 148, "at": AT, "purpose": "detail"})
+    auth.login(admin.email)
+    client.get("/admin/adgangslog?borger=148")
+    [viewed] = events_of(app, "audit_log_viewed")
+    assert viewed.citizen_id == 148 and viewed.purpose == "filter borger:148 page:1"
+    html = client.get("/admin/adgangslog?borger=148").get_data(as_text=True)  # the first reading shown
+    assert ">filter: borger 148 side 1</td>" in html and "uden filter" not in html
+    text = client.get("/admin/adgangslog.csv?borger=148").get_data(as_text=True)
+    [exported] = events_of(app, "audit_log_exported")
+    assert exported.citizen_id == 148 and exported.purpose == "filter borger:148 rows:3"
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    by_code = {row[10]: row[9] for row in rows[1:]}
+    assert by_code["filter borger:148 page:1"] == "filter: borger 148 side 1"
+    assert not any("uden filter" in row[9] for row in rows[1:])
+    # a citizen filter with the others, in the order of the page's query arguments
+    client.get("/admin/adgangslog?borger=148&handling=read_citizen")
+    assert events_of(app, "audit_log_viewed")[-1].purpose == "filter borger:148 handling:read_citizen page:1"
 
 
 def test_nothing_is_shown_when_the_reading_cannot_be_logged(app, client, auth, admin, monkeypatch):
@@ -334,6 +356,7 @@ def test_the_portals_own_purpose_codes_read_in_danish():
     assert purpose_label("citizen_viewed_page", "citizen_page") == "borgerens side"
     assert purpose_label("upload_rejected", "cv:corrupt") == "CV filen er beskadiget"
     assert purpose_label("audit_log_viewed", "filter none page:1") == "uden filter side 1"
+    assert purpose_label("audit_log_exported", "filter borger:148 rows:88") == "filter: borger 148 88 rækker"
     assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
     assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
     # "forløb" once, and the company's payroll download in Danish too (review AD 9).
