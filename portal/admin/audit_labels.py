@@ -246,6 +246,7 @@ PURPOSE_WORDS = {
     "staff:": "jobcentret:", "staff": "jobcentret",  # partners.routes: staff reading a partner's report
     "file": "fil", "rank_openings": "opslag rangeret for borgeren",
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
+    "afviste:y": "kun afviste og fejlede",  # the access log's own filter (portal.admin.audit_view.Filters)
     "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
     "other_device": "på en anden enhed", "other_devices": "på alle andre enheder",
     "xlsx": "Excel-fil", "csv": "CSV-fil", "html": "vist som side", "json": "hentet som JSON-fil",

@@ -357,6 +357,8 @@ def test_the_portals_own_purpose_codes_read_in_danish():
     assert purpose_label("upload_rejected", "cv:corrupt") == "CV filen er beskadiget"
     assert purpose_label("audit_log_viewed", "filter none page:1") == "uden filter side 1"
     assert purpose_label("audit_log_exported", "filter borger:148 rows:88") == "filter: borger 148 88 rækker"
+    assert purpose_label("audit_log_viewed", "filter borger:148 afviste:y page:2") == (
+        "filter: borger 148 kun afviste og fejlede side 2")  # not »afviste:y«
     assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
     assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
     # "forløb" once, and the company's payroll download in Danish too (review AD 9).
