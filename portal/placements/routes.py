@@ -53,14 +53,15 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
     it on unchanged, so a colleague's save in between is still refused at the next save
     (review AH 4). It is set from the database for a new page, a post that did not carry it,
     and ``refresh_shown`` (the stale refusal, which shows the other figure deliberately)."""
-    months = service.allowed_months(placement, today)
-    asked = _asked_month(placement, today)
+    paused = service.hours_paused(placement)  # restricted: no form, no month asked for (art. 18)
+    months = [] if paused else service.allowed_months(placement, today)
+    asked = None if paused else _asked_month(placement, today)
     if refresh_shown or not form.shown.raw_data:
         form.shown.data = shown_value({h.month: h.hours for h in placement.hours})  # what this page shows now
     return render_template(
         "placements/detail.html", placement=placement,
         label=service.company_labels([placement], today, "company: placement page")[placement.id],
-        today=today, form=form, can_log=bool(months),
+        today=today, form=form, can_log=bool(months), paused=paused, paused_text=service.HOURS_PAUSED,
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
@@ -107,6 +108,12 @@ def _refuse_stale(placement: Placement, today: date, form: HoursForm, stored):
     return _render_detail(placement, today, form, 400, refresh_shown=True)
 
 
+def _refuse_paused(placement: Placement):
+    """Nothing saved: the citizen's processing is restricted (the page shows no form now)."""
+    flash(f"Timerne er ikke gemt. {service.HOURS_PAUSED}", "error")
+    return redirect(url_for("placements.detail", placement_id=placement.id))
+
+
 @bp.post("/<int:placement_id>/timer")
 @company_required
 def log_hours(placement_id: int):
@@ -120,11 +127,16 @@ def log_hours(placement_id: int):
     shows the stored hours, so saving again overwrites them deliberately. The write itself is
     conditional on the shown figure (:func:`.service.log_hours`), for two saves at once too.
 
+    While the citizen's processing is restricted nothing is saved (:func:`.service.refuse_if_paused`,
+    the page no longer offers the form): back to the page, saying why.
+
     :raise 404: if the placement is unknown or another company's.
     :raise 400: with the form's Danish errors for bad input (CSRF included).
     """
     placement = get_owned_or_404(Placement, placement_id)
     today = clock.today()
+    if service.hours_paused(placement):
+        return _refuse_paused(placement)
     form = _form(placement, today)
     if not form.validate_on_submit():
         return _render_detail(placement, today, form, 400)
@@ -143,6 +155,9 @@ def log_hours(placement_id: int):
         _row, old = service.log_hours(placement, month, form.parsed_hours, current_user, expected=stored)
     except service.StaleHours as stale:
         return _refuse_stale(placement, today, form, stale.current)
+    except service.HoursPaused:  # restricted since the check above
+        db.session.rollback()
+        return _refuse_paused(placement)
     new = format_hours_count(form.parsed_hours)
     change = f"gemt: {new}" if old is None else f"rettet fra {format_hours(old)} til {new}"
     flash(f"Timer for {month_label(month)} er {change}.", "success")

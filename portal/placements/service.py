@@ -370,6 +370,39 @@ def _find(placement_id: int, month: date) -> HoursLog | None:
                                                        HoursLog.month == month))
 
 
+# Said wherever hours are refused or not offered for a restricted citizen's placement: why,
+# never the citizen's grounds (the company's wording for a restriction: »må ikke bruges for nu«).
+HOURS_PAUSED = ("Der registreres ikke timer for forløbet for nu: jobcentret har begrænset behandlingen af "
+                "borgerens oplysninger. Jobcentret giver besked, når begrænsningen er ophævet.")
+
+
+class HoursPaused(Exception):
+    """The citizen's processing is restricted (GDPR art. 18): no hours are registered for the
+    placement, by anyone, while it lasts. Nothing was written. The message is :data:`HOURS_PAUSED`."""
+
+    def __init__(self, placement_id: int) -> None:
+        super().__init__(HOURS_PAUSED)
+        self.placement_id = placement_id
+
+
+def hours_paused(placement: Placement) -> bool:
+    """No hours are registered for the placement now: its citizen's processing is restricted
+    (read from the database, not the session's cache, so a restriction made since the page was
+    loaded counts)."""
+    return bool(db.session.scalar(sa.select(Citizen.restricted).where(Citizen.id == placement.citizen_id)))
+
+
+def refuse_if_paused(placement: Placement) -> None:
+    """The one guard for every hours write (:func:`log_hours` calls it; the pages and the API call
+    it first to answer before reading the input).
+
+    Raises:
+        HoursPaused: :func:`hours_paused`.
+    """
+    if hours_paused(placement):
+        raise HoursPaused(placement.id)
+
+
 class StaleHours(Exception):
     """The month's hours are no longer what the page showed (someone saved in between): nothing
     of this save was written. ``current``: the stored hours now (None: none)."""
@@ -410,7 +443,10 @@ def log_hours(placement: Placement, month: date, hours: Decimal, user: User, exp
 
     Raises:
         StaleHours: ``expected`` was given and the stored hours are no longer it.
+        HoursPaused: the citizen's processing is restricted (:func:`refuse_if_paused`): nothing
+            is written, whoever the caller.
     """
+    refuse_if_paused(placement)
     if expected is not _UNCHECKED:
         return _log_checked(placement, month, hours, user, expected, commit)
     row = _find(placement.id, month)
