@@ -64,6 +64,7 @@ class MonthRow:
     question: str | None = None  # "300 timer er langt over 4 t/uge … – er det rigtigt?"
     confirm: str = ""  # the confirmation token sent back with the page (:mod:`.plausibility`)
     notice: str | None = None  # "Ændret af en anden til 21 …": an untouched row someone else saved
+    paused: bool = False  # the citizen's processing is restricted: shown without an input, never saved
 
     @property
     def shown_name(self) -> str:
@@ -179,6 +180,14 @@ def not_anonymised() -> sa.ColumnElement[bool]:
     return ~sa.exists().where(anonymised.id == Placement.citizen_id, anonymised.anonymised_at.is_not(None))
 
 
+def not_restricted() -> sa.ColumnElement[bool]:
+    """The placement's citizen's processing is not restricted (GDPR art. 18). While it is, no
+    hours are registered (:func:`.service.refuse_if_paused`), so none are asked for: the month's
+    page shows the row without an input, and no count, reminder or staff list calls it missing."""
+    restricted = aliased(Citizen)  # its own alias, as not_anonymised
+    return ~sa.exists().where(restricted.id == Placement.citizen_id, restricted.restricted.is_(True))
+
+
 def asked_in_month(month: date) -> sa.ColumnElement[bool]:
     """A placement whose hours the company is asked for in ``month``: it ran in the month
     (:func:`ran_in_month`) and its citizen is not anonymised (:func:`not_anonymised`). The
@@ -212,7 +221,8 @@ def missing_in_month(month: date) -> sa.ColumnElement[bool]:
     list of those rows (:func:`.followup.list_followups` with ``missing_hours``) use this one
     clause, so a count links to exactly its rows."""
     logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
-    return sa.and_(asked_in_month(month), ~logged.exists())
+    # A restricted citizen's row is on the page, without an input: its hours are not asked for.
+    return sa.and_(asked_in_month(month), not_restricted(), ~logged.exists())
 
 
 MISSING_MONTHS_BACK = 12  # missing hours are asked for the last 12 finished months (the focus goal's year)
@@ -332,11 +342,21 @@ def _settled_as_stale(row: MonthRow, text: str, formdata) -> bool:
 
 def _rows(placements: list[Placement], month: date, today: date) -> list[MonthRow]:
     labels = service.company_labels(placements, today, "company: month hours page")
+    paused = _paused_ids([p.id for p in placements])
     rows = []
     for placement in placements:
         hours = _logged(placement, month)
-        rows.append(MonthRow(placement, labels[placement.id], hours, _display(hours)))
+        rows.append(MonthRow(placement, labels[placement.id], hours, _display(hours),
+                             paused=placement.id in paused))
     return rows
+
+
+def _paused_ids(placement_ids: list[int]) -> set[int]:
+    """The placements among these whose citizen's processing is restricted (one statement)."""
+    if not placement_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Placement.id).where(Placement.id.in_(placement_ids),
+                                                                sa.not_(not_restricted()))))
 
 
 def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
@@ -385,6 +405,11 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         raw = formdata.get(row.field_name, "")
         row.value = raw[:MAX_INPUT * 5]
         text = raw.strip()
+        if row.paused:  # restricted since the page was shown: a changed figure is refused, saying why
+            if text and not _reads_as(text, row.hours):
+                row.error = f"Timerne er ikke gemt. {service.HOURS_PAUSED}"
+            row.value = _display(row.hours)
+            continue
         if _settled_as_stale(row, text, formdata):
             continue
         if not text:
@@ -451,5 +476,11 @@ def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: U
         for row in rows:
             if row.placement.id == stale.placement_id:
                 row.hours, row.error = stale.current, changed_by_another(stale.current)
+        return None
+    except service.HoursPaused as paused:  # restricted after the page was read: nothing is saved
+        db.session.rollback()
+        for row in rows:
+            if row.placement.id == paused.placement_id:
+                row.paused, row.error = True, f"Timerne er ikke gemt. {service.HOURS_PAUSED}"
         return None
     return len(changes)

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.placements import service
+from portal.placements import followup, monthly, service
 from store.models import AuditEvent, Citizen, HoursLog, Placement, User
 from tests.clock import travel
 
@@ -97,3 +97,59 @@ def test_the_placement_page_offers_no_form_and_refuses_a_post(app, client, auth,
     assert 'data-testid="hours-form"' in client.get(path).get_data(as_text=True)
     client.post(f"{path}/timer", data={"csrf_token": token, "month": "2026-10", "hours": "7"})
     assert stored(app, world["restricted"]) == Decimal("7")
+
+
+def test_the_month_page_shows_the_row_without_an_input_and_saves_none_for_it(app, client, auth, world):
+    auth.login("a@firma.dk")
+    token = auth.csrf_token("/forloeb/timer?maaned=2026-09")
+    restrict(app, world)
+    html = client.get("/forloeb/timer?maaned=2026-09").get_data(as_text=True)
+    assert f'name="timer-{world["ordinary"]}"' in html and f'name="timer-{world["restricted"]}"' not in html
+    assert 'data-testid="hours-paused"' in html and "20" in html  # September's figure stays shown
+    # a page loaded before the restriction posts the row anyway: refused, nothing saved
+    data = {"csrf_token": token, f"timer-{world['restricted']}": "7", f"vist-{world['restricted']}": "20.00",
+            f"timer-{world['ordinary']}": "9", f"vist-{world['ordinary']}": ""}
+    response = client.post("/forloeb/timer?maaned=2026-09", data=data)
+    assert response.status_code == 400
+    assert "Timerne er ikke gemt." in response.get_data(as_text=True)
+    assert stored(app, world["restricted"], date(2026, 9, 1)) == Decimal("20")
+    assert stored(app, world["ordinary"], date(2026, 9, 1)) is None
+    # posted again from the page now shown (no input for the row): the other row saves
+    del data[f"timer-{world['restricted']}"]
+    assert client.post("/forloeb/timer?maaned=2026-09", data=data).status_code == 302
+    assert stored(app, world["ordinary"], date(2026, 9, 1)) == Decimal("9")
+    assert stored(app, world["restricted"], date(2026, 9, 1)) == Decimal("20")
+
+
+def test_a_restriction_between_the_check_and_the_write_is_refused_on_the_month_page(app, world):
+    """:func:`.monthly.save` meets the guard of log_hours itself: nothing of the page is saved."""
+    with app.test_request_context():
+        rows = monthly.month_rows(world["company"].company_id, OCTOBER, TODAY)
+        assert not any(row.paused for row in rows)
+        db.session.get(Citizen, world["citizen"]).restricted = True
+        db.session.commit()
+        user = db.session.get(User, world["company"].id)
+        changes = {world["restricted"]: Decimal("7"), world["ordinary"]: Decimal("8")}
+        assert monthly.save(rows, changes, OCTOBER, user) is None
+        row = next(r for r in rows if r.placement.id == world["restricted"])
+        assert row.paused and "Timerne er ikke gemt." in row.error
+    assert stored(app, world["restricted"]) is None and stored(app, world["ordinary"]) is None
+
+
+def test_no_count_reminder_or_list_asks_for_a_restricted_placements_hours(app, client, auth, runner, world):
+    company_id = world["company"].company_id
+    with app.app_context():
+        assert monthly.missing_hours(OCTOBER) == {company_id: 2}
+    restrict(app, world)
+    with app.app_context():
+        assert monthly.missing_hours(OCTOBER) == {company_id: 1}
+        assert all(c[company_id] <= 1 for c in monthly.missing_by_month(monthly.asked_months(TODAY)).values())
+        consultant = db.session.get(User, world["consultant"].id)
+        listed = followup.list_followups(consultant, "mine", TODAY, missing_hours=True)
+        assert [row.placement.id for row in listed] == [world["ordinary"]]
+    auth.login("a@firma.dk")
+    assert "1 forløb mangler timer for oktober 2026" in client.get("/").get_data(as_text=True)
+    with travel(date(2026, 11, 5)):
+        result = runner.invoke(args=["hours-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "2026-10: 1 placements without hours" in result.output
