@@ -18,6 +18,9 @@ from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 # The longest list the form allows (its k), and so the furthest a sought citizen is looked for.
 MAX_K = 100
 K_MESSAGE = f"Vælg mellem 1 og {MAX_K} kandidater."
+MAX_DISTANCE_KM = 300
+DISTANCE_MESSAGE = f"Afstanden skal være mellem 0 og {MAX_DISTANCE_KM} km."
+DISTANCE_NOT_A_NUMBER = f"Skriv afstanden som et tal i km mellem 0 og {MAX_DISTANCE_KM}, fx 25."
 # The per-search policy priority (matching.domain.PRIORITY_STRENGTHS), in the consultant's words.
 _PRIORITY_LABELS = {"off": "Fra", "normal": "Normal", "strong": "Stærk"}
 PRIORITIES = {key: _PRIORITY_LABELS[key] for key in PRIORITY_STRENGTHS}
@@ -36,8 +39,10 @@ class RankingFilterForm(DanishForm):
                                      description="Vælg en eller flere; ingen valgt: alle.")
     readiness_groups = CheckboxesField("Parathed", choices=choices(READINESS_GROUPS),
                                        description="Vælg en eller flere; ingen valgt: alle.")
+    # One message for a value that is not a number (not the parse's and the range's both):
+    # in_range is silent when the value did not parse (browser review 2).
     max_distance_km = FloatField("Højst km fra arbejdsstedet", validators=[
-        Optional(), NumberRange(0, 300, "Afstanden skal være mellem 0 og 300 km.")])
+        Optional(), in_range(0, MAX_DISTANCE_KM, DISTANCE_MESSAGE)], invalid_value_message=DISTANCE_NOT_A_NUMBER)
     k = WholeNumberField("Antal kandidater", default=20, too_large=K_MESSAGE, validators=[
         Optional(), NumberRange(1, MAX_K, K_MESSAGE)])
     vis_frasorterede = BooleanField("Vis også frasorterede med årsag")

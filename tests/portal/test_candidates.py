@@ -562,3 +562,24 @@ def test_an_empty_index_is_not_read_as_no_candidates(app, client, auth, world):
     html = client.get(f"/kandidater/opslag/{world['opening_id']}?borger={anna}").get_data(as_text=True)
     sought = html.split('data-testid="sought"')[1].split("</div>")[0]
     assert "Anna Lagerbæk</a> står som nr. 1 på listen" in sought
+
+
+@pytest.mark.parametrize("query, message", [
+    # not a number: one message, not »Skriv et tal.« and the range beside it (browser review 2)
+    ("max_distance_km=abc", "Skriv afstanden som et tal i km mellem 0 og 300, fx 25."),
+    ("max_distance_km=nan", "Afstanden skal være mellem 0 og 300 km."),
+    ("max_distance_km=inf", "Afstanden skal være mellem 0 og 300 km."),
+    ("max_distance_km=500", "Afstanden skal være mellem 0 og 300 km."),
+    ("k=abc", "Skriv et helt tal."),
+    ("k=0", "Vælg mellem 1 og 100 kandidater."),
+    ("k=" + "9" * 40, "Vælg mellem 1 og 100 kandidater."),
+    ("prioritet=x", "Vælg en af mulighederne på listen."),
+])
+def test_a_bad_filter_says_one_thing(client, auth, world, query, message):
+    auth.login(world["consultant"].email)
+    response = client.get(f"/kandidater/opslag/{world['opening_id']}?{query}")
+    assert response.status_code == 400
+    errors = re.findall(r'class="form-error-message"[^>]*><span class="sr-only">Fejl:</span>(.*?)</span>',
+                        response.get_data(as_text=True), re.DOTALL)
+    assert len(errors) == 1, errors
+    assert message in errors[0]
