@@ -70,7 +70,9 @@ class PlacementOut(ma.Schema):
         "description": "active (i gang eller planlagt, som active), ended (afsluttet) eller cancelled (aflyst før "
                        "start, end_reason \"aflyst\": ingen timer, tæller ikke som et afsluttet forløb)."})
     hours = ma.fields.List(ma.fields.Nested(HoursOut))
-    loggable_months = ma.fields.List(ma.fields.String(), metadata={"description": "Måneder, der kan føres timer for."})
+    loggable_months = ma.fields.List(ma.fields.String(), metadata={"description": (
+        "Måneder, der kan føres timer for. Tom, mens behandlingen af borgerens oplysninger er begrænset "
+        "(PUT .../hours giver så 409).")})
     disclosed_until = ma.fields.AwareDateTime(allow_none=True, metadata={"description": (
         "Hvornår virksomhedens label holder op med at vise navnet: det første tidspunkt efter samtykkets sidste dag "
         "(dansk tid), medmindre samtykket fornyes. Det kan ende før, hvis samtykket trækkes tilbage. null, når "
@@ -142,7 +144,8 @@ def _views(placements: list[Placement]) -> list[dict]:
                 "active": service.is_active(p, today), "status": status_of(p, today),
                 "hours": [{"month": month_value(h.month), "hours": float(h.hours)}
                           for h in sorted(p.hours, key=lambda h: h.month)],
-                "loggable_months": [month_value(m) for m in service.allowed_months(p, today)],
+                "loggable_months": [] if p.citizen.restricted else [
+                    month_value(m) for m in service.allowed_months(p, today)],
                 "disclosed_until": until.get(p.id)}
         if current_user.role != "company":
             view["citizen_id"] = p.citizen_id
@@ -168,7 +171,7 @@ def list_placements(args):
     # Each item shows its hours, its opening's title (the label) and its loggable months (none for
     # an anonymised citizen's, service.allowed_months): with the page, not per item.
     query = sa.select(Placement).options(selectinload(Placement.hours), joinedload(Placement.opening),
-                                         selectinload(Placement.citizen).load_only(Citizen.anonymised_at))
+                                         selectinload(Placement.citizen).load_only(Citizen.anonymised_at, Citizen.restricted))
     if current_user.role == "company":
         query = query.where(Placement.company_id == current_user.company_id)
     today = clock.today()
@@ -195,15 +198,23 @@ def get_placement(placement_id: int):
 @bp.put("/<int:placement_id>/hours")
 @bp.arguments(HoursIn)
 @bp.response(200, PlacementOut)
+@bp.alt_response(409, description="Behandlingen af borgerens oplysninger er begrænset (art. 18): der registreres "
+                                  "ikke timer for forløbet, mens begrænsningen gælder (loggable_months er tom).")
 def log_hours(body, placement_id: int):
     """Før (eller ret) timerne for én måned i forløbet (kun virksomheden)."""
     placement = load(placement_id)
+    if service.hours_paused(placement):  # art. 18: before the body is judged, as service.log_hours refuses
+        problems.abort(409, f"Timerne er ikke gemt. {service.HOURS_PAUSED}")
     months = service.allowed_months(placement, clock.today())
     hours = body["hours"]
     if not isinstance(hours, (int, float, str)) or isinstance(hours, bool):
         problems.abort(422, errors={"hours": ["Angiv timer som et tal, fx 12,5."]})
     form = forms.validated(HoursForm, {"month": body["month"], "hours": str(hours)}, months=months)
-    service.log_hours(placement, form.parsed_month, form.parsed_hours, current_user)
+    try:
+        service.log_hours(placement, form.parsed_month, form.parsed_hours, current_user)
+    except service.HoursPaused:  # restricted since the check above
+        db.session.rollback()
+        problems.abort(409, f"Timerne er ikke gemt. {service.HOURS_PAUSED}")
     db.session.refresh(placement)
     return _views([placement])[0]
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.placements import followup, monthly, service
 from store.models import AuditEvent, Citizen, HoursLog, Placement, User
+from tests.api.api_fixtures import bearer, make_token
 from tests.clock import travel
 
 TODAY = date(2026, 11, 23)  # October's hours are asked for (due in November)
@@ -134,6 +135,20 @@ def test_a_restriction_between_the_check_and_the_write_is_refused_on_the_month_p
         row = next(r for r in rows if r.placement.id == world["restricted"])
         assert row.paused and "Timerne er ikke gemt." in row.error
     assert stored(app, world["restricted"]) is None and stored(app, world["ordinary"]) is None
+
+
+def test_the_api_answers_409_and_offers_no_month(app, client, world):
+    headers = bearer(make_token(app, world["company"]))
+    path = f"/api/v1/placements/{world['restricted']}"
+    assert client.get(path, headers=headers).json["loggable_months"]
+    restrict(app, world)
+    assert client.get(path, headers=headers).json["loggable_months"] == []
+    response = client.put(f"{path}/hours", json={"month": "2026-10", "hours": 7}, headers=headers)
+    assert response.status_code == 409 and response.mimetype == "application/problem+json"
+    assert "Timerne er ikke gemt." in response.json["detail"] and "begrænset" in response.json["detail"]
+    assert stored(app, world["restricted"]) is None
+    restrict(app, world, on=False)
+    assert client.put(f"{path}/hours", json={"month": "2026-10", "hours": 7}, headers=headers).status_code == 200
 
 
 def test_no_count_reminder_or_list_asks_for_a_restricted_placements_hours(app, client, auth, runner, world):
