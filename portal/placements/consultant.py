@@ -201,7 +201,8 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         retention_opens={m: retention.opens_on(placement, m) for m in retention.CHECKPOINTS}
         if retention.applies(placement) else {},
         # the months the follow-up list flags as without hours (the last year's, a week or more run)
-        missing_hours="" if service.is_cancelled(placement) else followup.months_text(
+        # (none asked while the processing is restricted: no hours are registered meanwhile)
+        missing_hours="" if service.is_cancelled(placement) or placement.citizen.restricted else followup.months_text(
             followup.missing_months(placement, today, {h.month for h in placement.hours})),
         # the finished months since the start with no follow-up dated in them (a week or more run)
         missing_followups="" if service.is_cancelled(placement) else followup.months_text(

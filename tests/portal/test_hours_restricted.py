@@ -168,3 +168,11 @@ def test_no_count_reminder_or_list_asks_for_a_restricted_placements_hours(app, c
         result = runner.invoke(args=["hours-reminders"])
     assert result.exit_code == 0, result.output
     assert "2026-10: 1 placements without hours" in result.output
+
+
+def test_the_consultants_placement_page_asks_for_no_hours_while_restricted(app, client, auth, world):
+    auth.login("vk@jc.dk")
+    assert 'data-testid="hours-missing"' in client.get(f"/forloeb/{world['restricted']}/konsulent").get_data(as_text=True)
+    restrict(app, world)
+    assert 'data-testid="hours-missing"' not in client.get(
+        f"/forloeb/{world['restricted']}/konsulent").get_data(as_text=True)
