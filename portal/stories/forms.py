@@ -52,7 +52,7 @@ class StoryForm(DanishForm):
         render_kw={"maxlength": STORY_TITLE_LENGTH})
     company = ChoiceField("Code of Care-virksomhed", validators=[Required("Vælg virksomheden.")])
     placement = PlacementField("Forløb (kræves før offentliggørelse)", default="")
-    kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
+    kind = ChoiceField("Type forløb (følger det valgte forløb)", choices=choices(OPENING_KINDS),
                        validators=[Required("Vælg en type forløb.")])
     # A placement cancelled before its start has no outcome: »Aflyst før start« is not offered.
     outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *ENDING_REASONS.items()]),
@@ -75,6 +75,11 @@ class StoryForm(DanishForm):
         first = "Intet forløb" if self.company.data else "Vælg først virksomheden"
         self.placement.choices = choices([("", first),
                                           *((str(p.id), placement_label(p)) for p in placements)])
+        # The type is the chosen placement's (review, finding 2): the kind field only counts
+        # for a story without a placement, so choosing the placement is enough.
+        kind = {str(p.id): p.kind for p in placements}.get(self.placement.data or "")
+        if kind is not None:
+            self.kind.data = kind
 
     def story_data(self) -> StoryData:
         """The validated fields as :class:`StoryData` (call after ``validate_on_submit``)."""

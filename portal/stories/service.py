@@ -9,6 +9,13 @@ the one the placement ended with. A placement cancelled before its start (end re
 never happened: it has no outcome, and a story linked to it is not published. Broken rules raise
 :class:`StoryError` with a Danish message and write nothing.
 
+A success story tells what a placement led to: it is published only about a placement that has
+ended (its end day reached) with a success end reason (:data:`SUCCESS_END_REASONS`: ordinært
+job, fleksjob or uddannelse, the demo's stories and the follow-up's »moved on«), with that
+outcome shown. A story about a placement that has just started, is still running or ended
+otherwise may be kept as a draft, never published (review, finding 2): partners would read
+»Intet udfald endnu« as a success.
+
 A story never names the citizen. Publishing (and saving an already published story) needs a
 linked placement, so that the citizen the story is about is known, and refuses a title or text
 with a word that is a part of that citizen's name, also when written in another case, with
@@ -42,7 +49,7 @@ from ..health_words import health_words_in
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store import clock
 from store.models.base import utcnow
-from store.models.vocab import CANCELLED, END_REASONS, OPENING_KINDS
+from store.models.vocab import CANCELLED, END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
 from .names import name_hits
 from .shown import stored_kinds
 
@@ -259,15 +266,37 @@ def _check_matches_placement(data: StoryData, placement: Placement) -> None:
     if placement.end_reason == CANCELLED:
         raise StoryError("Forløbet blev aflyst før start og har intet udfald: vælg »Intet udfald endnu«.",
                          "outcome")
-    ended = placement.end_reason is not None and placement.end_date is not None \
-        and placement.end_date <= clock.today()
-    if not ended:
+    if not _ended(placement):
         raise StoryError("Forløbet er ikke afsluttet endnu: vælg »Intet udfald endnu«. Udfaldet kan "
                          "skrives på, når forløbet er afsluttet.", "outcome")
     if data.outcome != placement.end_reason:
         reason = END_REASONS[placement.end_reason]
         raise StoryError(f"Forløbet endte med »{reason}«: vælg det udfald (eller »Intet udfald endnu«).",
                          "outcome")
+
+
+def _ended(placement: Placement) -> bool:
+    """Whether ``placement`` has ended: an end reason and an end day not after today (an end
+    registered ahead is still running until that day)."""
+    return placement.end_reason is not None and placement.end_date is not None \
+        and placement.end_date <= clock.today()
+
+
+def _check_success(data: StoryData, placement: Placement) -> None:
+    """A published story is about a placement that ended in a success, with that outcome."""
+    if not _ended(placement):
+        raise StoryError("En god historie fortæller, hvad forløbet førte til: den kan først offentliggøres, "
+                         "når forløbet er afsluttet med ordinært job, fleksjob eller uddannelse. Forløbet er "
+                         "ikke afsluttet endnu; gem historien som kladde så længe.", "placement")
+    if placement.end_reason not in SUCCESS_END_REASONS:
+        reason = END_REASONS[placement.end_reason]
+        raise StoryError(f"Forløbet endte med »{reason}«: en god historie kan kun offentliggøres om et forløb, "
+                         "der er afsluttet med ordinært job, fleksjob eller uddannelse. Vælg et andet forløb.",
+                         "placement")
+    if data.outcome != placement.end_reason:
+        reason = END_REASONS[placement.end_reason]
+        raise StoryError(f"Vælg udfaldet »{reason}«, som forløbet endte med: virksomhederne ser udfaldet ved "
+                         "siden af historien.", "outcome")
 
 
 def _check_publishable(data: StoryData, placement: Placement | None) -> None:
@@ -280,6 +309,7 @@ def _check_publishable(data: StoryData, placement: Placement | None) -> None:
     if placement.end_reason == CANCELLED:
         raise StoryError("Forløbet blev aflyst før start: en historie om et forløb, der aldrig blev til noget, "
                          "kan ikke offentliggøres. Vælg et andet forløb.", "placement")
+    _check_success(data, placement)
     hits = _name_hits(f"{data.title}\n{data.text}", placement.citizen)
     if hits:
         words = ", ".join(dict.fromkeys(f"»{hit.word}« ({hit.rule})" for hit in hits))

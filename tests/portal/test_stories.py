@@ -30,7 +30,8 @@ def world(app, make_user):
                               start_date=date(2026, 1, 5), weekly_hours=4, end_date=date(2026, 3, 31),
                               end_reason="ordinaert_job")
         other = Placement(citizen=citizen, company_id=partner_b.company_id, kind="loentilskud",
-                          start_date=date(2026, 2, 1), weekly_hours=30)
+                          start_date=date(2026, 2, 1), weekly_hours=30, end_date=date(2026, 7, 31),
+                          end_reason="uddannelse")
         db.session.add_all([citizen, placement, other])
         db.session.commit()
         ids = {"citizen": citizen.id, "placement": placement.id, "placement_b": other.id}
@@ -108,7 +109,7 @@ def test_consultant_writes_a_draft_audited_without_the_text(app, client, auth, w
     ({"text": TEXT + "\x00"}, "ugyldige tegn (NUL)"),
     ({"text": TEXT + "\u202e"}, "usynlige tegn eller styretegn"),
     ({"title": "Fast\u200bjob"}, "usynlige tegn eller styretegn"),
-    ({"kind": "ukendt"}, "Vælg en af mulighederne på listen."),
+    ({"kind": "ukendt", "placement": ""}, "Vælg en af mulighederne på listen."),
     ({"outcome": "' OR 1=1--"}, "Vælg en af mulighederne på listen."),
     ({"company": "abc"}, "Vælg en af mulighederne på listen."),
     ({"company": "999999"}, "Vælg en af mulighederne på listen."),
@@ -257,7 +258,7 @@ def test_partner_sees_published_stories_of_all_partners_newest_first(app, client
     first = published_story(client, auth, world, title="Første historie")
     published_story(client, auth, world, title="Anden historie", kind="loentilskud",
                     company=str(world["partner_b"].company_id), placement=str(world["placement_b"]),
-                    outcome="")
+                    outcome="uddannelse")
     assert create(client, auth, world, title="Hemmelig kladde").status_code == 302
     withdrawn = published_story(client, auth, world, title="Trukket historie")
     with app.app_context():
@@ -422,13 +423,74 @@ def running_flex(app, world):
         return placement.id
 
 
-def test_type_must_be_the_placements(app, client, auth, world, running_flex):
+def test_the_type_is_taken_from_the_chosen_placement(app, client, auth, world, running_flex):
+    """Review, finding 2: the form stayed on »Småjob« and refused to save until the placement's
+    type was picked by hand; the type is now the chosen placement's."""
     auth.switch_to(world["consultant"].email)
-    refused = create(client, auth, world, placement=str(running_flex), kind="smaajob", outcome="")
-    assert refused.status_code == 400 and count(app) == 0
+    saved = create(client, auth, world, placement=str(running_flex), kind="smaajob", outcome="")
+    assert saved.status_code == 302
+    assert stored(app, story_id_from(saved)).kind == "fleksjob"
+    # re-shown with an error, the form shows the placement's type too
+    html = create(client, auth, world, placement=str(running_flex), kind="smaajob", outcome="", text="kort"
+                  ).get_data(as_text=True)
+    assert re.search(r'<option selected value="fleksjob">', html)
+    # without a placement the chosen type stands
+    assert stored(app, story_id_from(create(client, auth, world, placement="", kind="loentilskud",
+                                            outcome=""))).kind == "loentilskud"
+    page = client.get("/historier/ny").get_data(as_text=True)
+    assert "Type forløb (følger det valgte forløb)" in page
+    assert "kan kun offentliggøres om et forløb, der er afsluttet med ordinært job, fleksjob eller uddannelse" in page
+
+
+@pytest.fixture
+def placement_at_a(app, world):
+    """A function that adds a placement at partner A and returns its id."""
+    def add(**fields) -> int:
+        with app.app_context():
+            citizen = db.session.get(Citizen, world["citizen"])
+            values = dict(citizen=citizen, company_id=world["partner"].company_id, kind="virksomhedspraktik",
+                          start_date=date(2026, 11, 20), weekly_hours=12)
+            placement = Placement(**{**values, **fields})
+            db.session.add(placement)
+            db.session.commit()
+            return placement.id
+    return add
+
+
+@pytest.mark.parametrize("fields, outcome, message, at", [
+    ({}, "", "Forløbet er ikke afsluttet endnu; gem historien som kladde så længe.", "placement"),
+    ({"start_date": date(2026, 6, 1), "end_date": date(2027, 1, 31), "end_reason": "ordinaert_job"}, "",
+     "Forløbet er ikke afsluttet endnu", "placement"),
+    ({"start_date": date(2026, 6, 1), "end_date": date(2026, 9, 30), "end_reason": "afbrudt"}, "afbrudt",
+     "Forløbet endte med »Afbrudt«: en god historie kan kun offentliggøres om et forløb", "placement"),
+    ({"start_date": date(2026, 6, 1), "end_date": date(2026, 9, 30), "end_reason": "forloeb_slut"}, "",
+     "Forløbet endte med »Sluttede som aftalt (ikke i job)«", "placement"),
+    ({"start_date": date(2026, 6, 1), "end_date": date(2026, 9, 30), "end_reason": "uddannelse"}, "",
+     "Vælg udfaldet »Uddannelse«, som forløbet endte med", "outcome"),
+], ids=["just-started", "end-ahead", "interrupted", "ended-as-agreed", "no-outcome"])
+def test_only_a_placement_ended_in_a_success_gets_a_published_story(app, client, auth, world, placement_at_a, frozen_today,
+                                                                     fields, outcome, message, at):
+    """Review, finding 2: a story about a placement started days ago, »Udfald: Intet udfald
+    endnu«, was published to every partner. A draft may be kept; publishing is refused."""
+    placement = placement_at_a(**fields)
+    auth.switch_to(world["consultant"].email)
+    draft = create(client, auth, world, placement=str(placement), outcome=outcome)
+    assert draft.status_code == 302
+    story_id = story_id_from(draft)
+    refused = publish(client, auth, story_id)
+    assert refused.status_code == 400 and stored(app, story_id).status == "draft"
     html = refused.get_data(as_text=True)
-    assert "Forløbet er af typen »Fleksjob«: vælg den type" in html
-    assert "Fra fire timer til fast job" in html  # what was typed is kept
+    assert message in html
+    assert f'id="{at}-error"' in html  # at the field to put right
+
+
+def test_a_placement_ended_in_a_success_gets_its_story_published(app, client, auth, world, placement_at_a):
+    placement = placement_at_a(start_date=date(2026, 6, 1), end_date=date(2026, 9, 30), end_reason="fleksjob",
+                               kind="fleksjob")
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, placement=str(placement), outcome="fleksjob"))
+    assert publish(client, auth, story_id).status_code == 302
+    assert stored(app, story_id).status == "published"
 
 
 def test_no_outcome_for_a_running_placement(app, client, auth, world, running_flex):
