@@ -38,6 +38,13 @@ ENDINGS = (
 )
 
 
+def in_sentence(title: str) -> str:
+    """A jobmål title as written inside a sentence: the first letter in lower case, but an
+    abbreviation kept as it is (»CNC-operatør«, »VVS-montør«, »IT-supporter«, never »cnc-«).
+    Only the first letter changes, so a title starts with the same word capitalised back."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def make_stories(seed: int, today: date, citizens: list[DemoCitizen], companies: list[DemoCompany],
                  placements: list[DemoPlacement]) -> list[DemoStory]:
     """Up to ``STORY_COUNT`` stories about successful placements at Code of Care partners."""
@@ -49,12 +56,12 @@ def make_stories(seed: int, today: date, citizens: list[DemoCitizen], companies:
     stories = []
     for index in sorted(rng.sample(good, min(STORY_COUNT, len(good)))):
         p, citizen = placements[index], citizens[placements[index].citizen]
-        trade = BY_KEY[citizen.occupations[0]].goals[0].lower()
+        trade = in_sentence(BY_KEY[citizen.occupations[0]].goals[0])
         values = {"kind": OPENING_KINDS[p.kind].lower(), "trade": trade, "outcome": OUTCOME_PHRASES[p.end_reason]}
         text = " ".join(rng.choice(part).format(**values) for part in (OPENINGS, MIDDLES, ENDINGS))
         published = min(p.end_date + timedelta(days=rng.randint(7, 40)), today - timedelta(days=1))
         stories.append(DemoStory(
-            title=(f"{trade.capitalize()}: fra {values['kind']} til "
+            title=(f"{trade[:1].upper()}{trade[1:]}: fra {values['kind']} til "
                    f"{OUTCOME_PHRASES[p.end_reason].split(' ', 1)[1]}")[:120],
             text=text, company=p.company, placement=index, kind=p.kind, outcome=p.end_reason,
             author=citizen.vk if citizen.vk is not None else citizen.adviser,

@@ -569,3 +569,27 @@ def test_a_proposals_matched_jobmaal_is_the_citizens_jobmaal_for_the_openings_oc
                 assert set(BY_KEY[key].sectors) & set(occupation.sectors), (opening.title, goal)
             sector += bool(related)
     assert same > 100 and sector > 0
+
+
+def test_a_story_title_keeps_an_abbreviation_in_capitals():
+    """Review, finding 3: »Cnc-operatør: fra …« (``str.capitalize`` lowered the rest); only the
+    first letter changes, in the title and inside the text."""
+    from portal.demo.stories import in_sentence
+
+    assert in_sentence("CNC-operatør") == "CNC-operatør"
+    assert in_sentence("VVS-montør") == "VVS-montør"
+    assert in_sentence("Lagermedarbejder") == "lagermedarbejder"
+    assert in_sentence("E-handelsmedarbejder") == "e-handelsmedarbejder"
+
+
+def test_a_demo_story_about_a_cnc_operator_is_titled_so(demo):
+    from portal.demo.stories import make_stories
+
+    citizens = [dataclasses.replace(c, occupations=("cnc", *c.occupations[1:])) if c.occupations else c
+                for c in demo.citizens]
+    stories = make_stories(7, TODAY, citizens, demo.companies, demo.placements)
+    assert stories
+    for story in stories:
+        assert story.title.startswith("CNC-operatør: fra "), story.title
+        assert "som CNC-operatør" in story.text or "CNC-operatør" in story.text, story.text
+        assert "cnc" not in story.text.lower().replace("cnc-operatør", "")
