@@ -207,7 +207,11 @@ def test_a_restricted_citizens_placement_is_listed_without_flags(app, client, au
         placement.citizen.restricted = True
         db.session.commit()
     auth.login("admin@jc.dk")
-    html = client.get(f"/forloeb/opfoelgning?virksomhed={world['a']}&timer=mangler&sort=start").get_data(as_text=True)
+    # no hours are asked while the processing is restricted: not among the missing ones ...
+    missing = client.get(f"/forloeb/opfoelgning?virksomhed={world['a']}&timer=mangler&sort=start").get_data(as_text=True)
+    assert f'data-placement-id="{world["a_missing"][0]}"' not in missing
+    # ... and listed, without flags, among the company's placements
+    html = client.get(f"/forloeb/opfoelgning?virksomhed={world['a']}&sort=start").get_data(as_text=True)
     row = re.search(rf'data-placement-id="{world["a_missing"][0]}".*?</tr>', html, re.S).group(0)
     assert 'data-testid="restricted"' in row and "Ingen timer" not in row
 
