@@ -144,8 +144,7 @@ def _views(placements: list[Placement]) -> list[dict]:
                 "active": service.is_active(p, today), "status": status_of(p, today),
                 "hours": [{"month": month_value(h.month), "hours": float(h.hours)}
                           for h in sorted(p.hours, key=lambda h: h.month)],
-                "loggable_months": [] if p.citizen.restricted else [
-                    month_value(m) for m in service.allowed_months(p, today)],
+                "loggable_months": [month_value(m) for m in service.allowed_months(p, today)],
                 "disclosed_until": until.get(p.id)}
         if current_user.role != "company":
             view["citizen_id"] = p.citizen_id
@@ -169,7 +168,7 @@ def load(placement_id: int) -> Placement:
 def list_placements(args):
     """Forløb (virksomhed: egne; jobcentret: alle)."""
     # Each item shows its hours, its opening's title (the label) and its loggable months (none for
-    # an anonymised citizen's, service.allowed_months): with the page, not per item.
+    # an anonymised or restricted citizen's, service.allowed_months): with the page, not per item.
     query = sa.select(Placement).options(selectinload(Placement.hours), joinedload(Placement.opening),
                                          selectinload(Placement.citizen).load_only(Citizen.anonymised_at, Citizen.restricted))
     if current_user.role == "company":
@@ -204,7 +203,7 @@ def log_hours(body, placement_id: int):
     """Før (eller ret) timerne for én måned i forløbet (kun virksomheden)."""
     placement = load(placement_id)
     if service.hours_paused(placement):  # art. 18: before the body is judged, as service.log_hours refuses
-        problems.abort(409, f"Timerne er ikke gemt. {service.HOURS_PAUSED}")
+        problems.abort(409, service.HOURS_NOT_SAVED)
     months = service.allowed_months(placement, clock.today())
     hours = body["hours"]
     if not isinstance(hours, (int, float, str)) or isinstance(hours, bool):
@@ -214,7 +213,7 @@ def log_hours(body, placement_id: int):
         service.log_hours(placement, form.parsed_month, form.parsed_hours, current_user)
     except service.HoursPaused:  # restricted since the check above
         db.session.rollback()
-        problems.abort(409, f"Timerne er ikke gemt. {service.HOURS_PAUSED}")
+        problems.abort(409, service.HOURS_NOT_SAVED)
     db.session.refresh(placement)
     return _views([placement])[0]
 

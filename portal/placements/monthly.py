@@ -407,7 +407,7 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         text = raw.strip()
         if row.paused:  # restricted since the page was shown: a changed figure is refused, saying why
             if text and not _reads_as(text, row.hours):
-                row.error = f"Timerne er ikke gemt. {service.HOURS_PAUSED}"
+                row.error = service.HOURS_NOT_SAVED
             row.value = _display(row.hours)
             continue
         if _settled_as_stale(row, text, formdata):
@@ -481,6 +481,6 @@ def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: U
         db.session.rollback()
         for row in rows:
             if row.placement.id == paused.placement_id:
-                row.paused, row.error = True, f"Timerne er ikke gemt. {service.HOURS_PAUSED}"
+                row.paused, row.error = True, service.HOURS_NOT_SAVED
         return None
     return len(changes)

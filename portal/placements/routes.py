@@ -53,9 +53,9 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
     it on unchanged, so a colleague's save in between is still refused at the next save
     (review AH 4). It is set from the database for a new page, a post that did not carry it,
     and ``refresh_shown`` (the stale refusal, which shows the other figure deliberately)."""
-    paused = service.hours_paused(placement)  # restricted: no form, no month asked for (art. 18)
-    months = [] if paused else service.allowed_months(placement, today)
-    asked = None if paused else _asked_month(placement, today)
+    paused = service.hours_paused(placement)  # restricted (art. 18): the page says why there is no form
+    months = service.allowed_months(placement, today)  # none while restricted
+    asked = _asked_month(placement, today)
     if refresh_shown or not form.shown.raw_data:
         form.shown.data = shown_value({h.month: h.hours for h in placement.hours})  # what this page shows now
     return render_template(
@@ -110,7 +110,7 @@ def _refuse_stale(placement: Placement, today: date, form: HoursForm, stored):
 
 def _refuse_paused(placement: Placement):
     """Nothing saved: the citizen's processing is restricted (the page shows no form now)."""
-    flash(f"Timerne er ikke gemt. {service.HOURS_PAUSED}", "error")
+    flash(service.HOURS_NOT_SAVED, "error")
     return redirect(url_for("placements.detail", placement_id=placement.id))
 
 

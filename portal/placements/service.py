@@ -221,10 +221,14 @@ def allowed_months(placement: Placement, today: date) -> list[date]:
     web form and the API accept only these months (:class:`.forms.HoursForm`).
 
     Returns first days of months, newest first; empty if the placement has not started yet or
-    was cancelled (:func:`is_cancelled`: no one worked a day of it), or if its citizen is
-    anonymised (:func:`.monthly.not_anonymised`: its hours are never asked for again).
+    was cancelled (:func:`is_cancelled`: no one worked a day of it), if its citizen is
+    anonymised (:func:`.monthly.not_anonymised`: its hours are never asked for again), or while
+    its citizen's processing is restricted (:func:`refuse_if_paused`; the month page lists the
+    row without an input, :func:`.monthly.not_restricted`).
     """
-    if is_cancelled(placement) or placement.start_date > today or placement.citizen.anonymised_at is not None:
+    citizen = placement.citizen
+    if is_cancelled(placement) or placement.start_date > today or citizen.anonymised_at is not None \
+            or citizen.restricted:
         return []
     last = month_start(min(placement.end_date or today, today))
     month, months = month_start(placement.start_date), []
@@ -374,6 +378,7 @@ def _find(placement_id: int, month: date) -> HoursLog | None:
 # never the citizen's grounds (the company's wording for a restriction: »må ikke bruges for nu«).
 HOURS_PAUSED = ("Der registreres ikke timer for forløbet for nu: jobcentret har begrænset behandlingen af "
                 "borgerens oplysninger. Jobcentret giver besked, når begrænsningen er ophævet.")
+HOURS_NOT_SAVED = f"Timerne er ikke gemt. {HOURS_PAUSED}"  # a figure sent all the same
 
 
 class HoursPaused(Exception):
