@@ -277,18 +277,20 @@ def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
     notice; a colleague's is read at their next page, as its badge counts. Reads only the
     user's unread notices (the (user_id, read_at) index); writes only when one is found.
     """
-    rows = db.session.execute(sa.select(Notification.id, Notification.kind, Notification.link)
+    rows = db.session.execute(sa.select(Notification.id, Notification.kind, Notification.link,
+                                        Notification.created_at)
                               .where(Notification.user_id == user_id, Notification.read_at.is_(None))).all()
-    done = {note_id for note_id, _kind, link in rows if link.split("#", 1)[0] in paths}
+    done = {note_id for note_id, _kind, link, _sent in rows if link.split("#", 1)[0] in paths}
     asking = {}
-    for note_id, kind, link in rows:
+    for note_id, kind, link, _sent in rows:
         if kind in ASKING_KINDS and note_id not in done:
             endpoint, proposal_id = _target(link, url_map)
             # of a company's answers, only the hire's »start forløbet« asks something here
             if proposal_id is not None and (kind != "company_answered" or endpoint == START_ENDPOINT):
                 asking[note_id] = proposal_id
     if asking:
-        kinds = {note_id: kind for note_id, kind, _link in rows}
+        kinds = {note_id: kind for note_id, kind, _link, _sent in rows}
+        sent = {note_id: created for note_id, _kind, _link, created in rows}
         wanted = set(asking.values())
         answered = set(db.session.scalars(sa.select(Proposal.id).where(
             Proposal.id.in_(wanted), Proposal.company_response.is_not(None))))
@@ -299,8 +301,6 @@ def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
         started = dict(db.session.execute(sa.select(Proposal.id, sa.func.max(Placement.created_at)).where(
             Proposal.id.in_(wanted), Placement.citizen_id == Proposal.citizen_id,
             Placement.opening_id == Proposal.opening_id, Placement.not_cancelled()).group_by(Proposal.id)).all())
-        sent = {note_id: created for note_id, created in db.session.execute(
-            sa.select(Notification.id, Notification.created_at).where(Notification.id.in_(asking)))}
         handled = {"candidate_proposed": lambda pid, _note: pid in answered,
                    "company_answered": lambda pid, note: pid in started and started[pid] >= sent[note],
                    "interview_offered": lambda pid, _note: pid not in choosing}
